@@ -1,0 +1,6 @@
+export { classifyFailure, classifyFacts, formatWait, DEFAULT_QUOTA_RETRY_AFTER_MS } from "./classify.ts"
+export { redact } from "./redact.ts"
+export { RULES } from "./rules.ts"
+export { FAILURE_CODES, DEFAULT_ACTION } from "./types.ts"
+export type { Failure, FailureAction, FailureCode, ClassifyOptions, UserRule } from "./types.ts"
+export { waitFrom, parseDuration, parseRetryAfterHeader, type Wait } from "./wait.ts"

@@ -1,0 +1,43 @@
+// Which models a turn may move to. Resolution: chains.agents[agent], then chains.models[primary], then
+// chains.default. The primary (the model the user chose) always comes first; entries stay structured
+// ({providerID, modelID, variant}) from config to prompt payload and never round-trip through strings.
+import type { ChainEntry, RuntimeFallbackConfig } from "../config/schema.ts"
+import { modelKey, parseModelString, type ModelChoice, type ModelRef } from "../payload/model.ts"
+
+export type ChainSource = "agent" | "model" | "default" | "none"
+export type FallbackChain = { source: ChainSource; models: ModelChoice[] }
+
+export function entryToChoice(entry: ChainEntry): ModelChoice | undefined {
+  const ref = parseModelString(typeof entry === "string" ? entry : entry.model)
+  if (!ref) return undefined
+  const variant = typeof entry === "string" ? undefined : entry.variant
+  return variant ? { ...ref, variant } : ref
+}
+
+export function choiceKey(m: ModelChoice): string {
+  return m.variant ? `${modelKey(m)}#${m.variant}` : modelKey(m)
+}
+
+/** The configured chain for this agent / primary model (without the primary). */
+export function configuredChain(chains: RuntimeFallbackConfig["chains"], agent: string | undefined, primary: ModelRef | undefined): FallbackChain {
+  const pick = (source: ChainSource, list: readonly ChainEntry[] | undefined): FallbackChain | undefined =>
+    list && list.length ? { source, models: list.map(entryToChoice).filter((m): m is ModelChoice => !!m) } : undefined
+  return (
+    (agent ? pick("agent", chains.agents[agent]) : undefined) ??
+    (primary ? pick("model", chains.models[modelKey(primary)]) : undefined) ??
+    pick("default", chains.default) ?? { source: "none", models: [] }
+  )
+}
+
+/** Primary first, then the configured chain, without repeats (same model and variant). */
+export function candidateOrder(chains: RuntimeFallbackConfig["chains"], agent: string | undefined, primary: ModelChoice): ModelChoice[] {
+  const seen = new Set<string>()
+  const out: ModelChoice[] = []
+  for (const m of [primary, ...configuredChain(chains, agent, primary).models]) {
+    const k = choiceKey(m)
+    if (seen.has(k)) continue
+    seen.add(k)
+    out.push(m)
+  }
+  return out
+}

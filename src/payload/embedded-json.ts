@@ -1,0 +1,174 @@
+// Provider errors reach us as text far more often than as objects: JSON inside a string, JSON encoded twice,
+// a Python dict repr ("{'error': {...}}") from SDKs written in Python, or JSON after a prefix such as
+// "Error code: 429 - {...}". `parseEmbedded` recovers the structured value from all of these. It is total:
+// it never throws, and bounds its work on pathological input.
+
+const MAX_TEXT = 64 * 1024
+const MAX_DEPTH_DECODE = 3
+
+/** Parses JSON, double-encoded JSON, a Python literal, or the first balanced {...} / [...] inside `text`. */
+export function parseEmbedded(text: string): unknown {
+  if (typeof text !== "string") return undefined
+  const s = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text
+  const trimmed = s.trim()
+  if (!trimmed) return undefined
+  const direct = decodeWhole(trimmed)
+  if (direct !== undefined) return direct
+  const start = firstOpener(trimmed)
+  if (start < 0) return undefined
+  const end = matchingClose(trimmed, start)
+  if (end < 0) return undefined
+  return decodeWhole(trimmed.slice(start, end + 1))
+}
+
+function decodeWhole(s: string): unknown {
+  const c = s[0]
+  if (c !== "{" && c !== "[" && c !== '"') return undefined
+  let value: unknown = tryJson(s)
+  if (value === undefined && c !== '"') value = tryPython(s)
+  // JSON that was encoded again as a JSON string (sometimes twice).
+  for (let i = 0; i < MAX_DEPTH_DECODE && typeof value === "string"; i++) {
+    const inner = value.trim()
+    if (inner[0] !== "{" && inner[0] !== "[" && inner[0] !== '"') break
+    const next = tryJson(inner) ?? tryPython(inner)
+    if (next === undefined) break
+    value = next
+  }
+  return value !== null && typeof value === "object" ? value : undefined
+}
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s)
+  } catch {
+    return undefined
+  }
+}
+
+function firstOpener(s: string): number {
+  const a = s.indexOf("{")
+  const b = s.indexOf("[")
+  if (a < 0) return b
+  if (b < 0) return a
+  return Math.min(a, b)
+}
+
+/** Index of the bracket closing the one at `start`, skipping quoted strings ('...' and "..."). */
+function matchingClose(s: string, start: number): number {
+  let depth = 0
+  let quote = ""
+  for (let i = start; i < s.length; i++) {
+    const ch = s[i]
+    if (quote) {
+      if (ch === "\\") i++
+      else if (ch === quote) quote = ""
+      continue
+    }
+    if (ch === '"' || ch === "'") {
+      // an apostrophe inside a word ("don't") is not a quote
+      if (ch === "'" && /[A-Za-z]/.test(s[i - 1] ?? "") && /[A-Za-z]/.test(s[i + 1] ?? "")) continue
+      quote = ch
+    } else if (ch === "{" || ch === "[") depth++
+    else if (ch === "}" || ch === "]") {
+      depth--
+      if (depth === 0) return i
+    }
+  }
+  return -1
+}
+
+/**
+ * Converts a Python literal (dict/list/str/number/True/False/None) to a JS value. Only the subset that
+ * error reprs use; anything else yields undefined.
+ */
+export function tryPython(s: string): unknown {
+  let i = 0
+  const n = s.length
+  let steps = 0
+  const ws = () => {
+    while (i < n && /\s/.test(s[i]!)) i++
+  }
+  const fail = Symbol("fail")
+  type V = unknown
+  const value = (): V | typeof fail => {
+    if (++steps > 20_000) return fail
+    ws()
+    const ch = s[i]
+    if (ch === "{") {
+      i++
+      const out: Record<string, unknown> = {}
+      ws()
+      if (s[i] === "}") return i++, out
+      for (;;) {
+        const k = value()
+        if (k === fail) return fail
+        ws()
+        if (s[i] !== ":") return fail
+        i++
+        const v = value()
+        if (v === fail) return fail
+        out[String(k)] = v
+        ws()
+        if (s[i] === ",") {
+          i++
+          ws()
+          if (s[i] === "}") return i++, out
+          continue
+        }
+        if (s[i] === "}") return i++, out
+        return fail
+      }
+    }
+    if (ch === "[" || ch === "(") {
+      const close = ch === "[" ? "]" : ")"
+      i++
+      const out: unknown[] = []
+      ws()
+      if (s[i] === close) return i++, out
+      for (;;) {
+        const v = value()
+        if (v === fail) return fail
+        out.push(v)
+        ws()
+        if (s[i] === ",") {
+          i++
+          ws()
+          if (s[i] === close) return i++, out
+          continue
+        }
+        if (s[i] === close) return i++, out
+        return fail
+      }
+    }
+    if (ch === "'" || ch === '"') {
+      const q = ch
+      i++
+      let out = ""
+      while (i < n && s[i] !== q) {
+        if (s[i] === "\\" && i + 1 < n) {
+          const e = s[i + 1]!
+          out += e === "n" ? "\n" : e === "t" ? "\t" : e === "r" ? "\r" : e
+          i += 2
+        } else out += s[i++]
+      }
+      if (i >= n) return fail
+      i++
+      return out
+    }
+    const m = /^(?:True|False|None|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(s.slice(i, i + 40))
+    if (!m) return fail
+    i += m[0].length
+    if (m[0] === "True") return true
+    if (m[0] === "False") return false
+    if (m[0] === "None") return null
+    return Number(m[0])
+  }
+  try {
+    const v = value()
+    ws()
+    if (v === fail || i !== n) return undefined
+    return v
+  } catch {
+    return undefined
+  }
+}

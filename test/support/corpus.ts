@@ -1,0 +1,75 @@
+// The development corpus of real provider errors, and the two forms in which the host delivers each one:
+//   1. the session.error APIError object the host builds (statusCode, isRetryable as the AI SDK sets it,
+//      responseBody, and the message it extracts from the body), or UnknownError when no status is known;
+//   2. the bare message string the host's retry status carries.
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+
+export type CorpusRow = { provider: string; status: number | null; body: string; expected: "retry_same" | "fallback" | "fatal"; category: string; source: string }
+
+export const CORPUS_PATH = join(import.meta.dir, "..", "..", "..", "shared", "corpus", "provider-errors.dev.jsonl")
+export const LOCAL_CORPUS_PATH = join(import.meta.dir, "..", "fixtures", "provider-errors.dev.jsonl")
+
+export function loadCorpus(path = LOCAL_CORPUS_PATH): CorpusRow[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as CorpusRow)
+}
+
+export const EXPECTED_ACTION = { retry_same: "retry", fallback: "fallback", fatal: "stop" } as const
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  402: "Payment Required",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  413: "Payload Too Large",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+}
+
+/** The AI SDK (openai-compatible) takes `error.message` from a JSON body, else the status text. */
+function sdkMessage(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body)
+    if (parsed && typeof parsed.error?.message === "string") return parsed.error.message
+  } catch {}
+  return STATUS_TEXT[status] ?? `HTTP ${status}`
+}
+
+/** The host then appends body details when the SDK only had a status text (opencode provider/error.ts). */
+function hostMessage(status: number, body: string): string {
+  const k = sdkMessage(status, body)
+  if (k !== STATUS_TEXT[status]) return k
+  try {
+    const y = JSON.parse(body)
+    const w = y.message || y.error || y.error?.message
+    if (typeof w === "string") return `${k}: ${w}`
+  } catch {}
+  return `${k}: ${body}`
+}
+
+export function apiErrorForm(row: CorpusRow): unknown {
+  if (row.status === null) return { name: "UnknownError", data: { message: row.body } }
+  const s = row.status
+  return {
+    name: "APIError",
+    data: {
+      message: hostMessage(s, row.body),
+      statusCode: s,
+      isRetryable: s === 408 || s === 409 || s === 429 || s >= 500,
+      responseHeaders: { "content-type": "application/json" },
+      responseBody: row.body,
+    },
+  }
+}
+
+export function bareStringForm(row: CorpusRow): string {
+  return row.status === null ? row.body : hostMessage(row.status, row.body)
+}
