@@ -49,7 +49,8 @@ export type SessionState = { sessionID: string; seq: number; phase: Phase; turn?
 export type DispatchKind = "replay" | "continue" | "retry"
 
 export type Input =
-  | { type: "user-turn"; request: TurnRequest; model?: ModelChoice; agent?: string }
+  /** `current` and `skipped` are set when chat.message moved the turn off a cooling model before it was sent. */
+  | { type: "user-turn"; request: TurnRequest; model?: ModelChoice; agent?: string; current?: ModelChoice; skipped?: Tried[] }
   | { type: "retry-status"; attempt: number; next?: number; failure: Failure }
   | { type: "failure"; failure: Failure; model?: ModelRef; source: "session.error" | "message" | "part" }
   | { type: "completed"; meaningful: boolean; model?: ModelRef; hasError: boolean }
@@ -129,8 +130,8 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
         request: input.request,
         agent: input.agent,
         primary: model,
-        current: model,
-        tried: [],
+        current: input.current ?? model,
+        tried: input.skipped ? [...input.skipped] : [],
         dispatches: 0,
         ownRetries: 0,
         hostAttempts: 0,
@@ -262,7 +263,7 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
       turn.pending = undefined
       s.phase = "running"
       const f: Failure = { code: "invalid_request", action: "fallback", retryable: true, message: input.error ?? "dispatch failed", rule: "dispatch", reason: "the host refused the prompt" }
-      return moveOn(s, turn, f, false, ctx, effects, "the host refused the prompt", true)
+      return moveOn(s, turn, f, false, ctx, effects, "the host refused the prompt", next ?? turn.current)
     }
 
     case "idle": {
@@ -294,13 +295,13 @@ function promoteIfPending(s: SessionState, turn: Turn, model: ModelRef) {
 }
 
 /** Leave the current model: record why, cool it down if it cannot serve, pick the next one or give up. */
-function moveOn(s: SessionState, turn: Turn, f: Failure, hostBusy: boolean, ctx: Ctx, effects: Effect[], why: string, alreadyRecorded = false): Step {
+function moveOn(s: SessionState, turn: Turn, f: Failure, hostBusy: boolean, ctx: Ctx, effects: Effect[], why: string, refused?: ModelChoice): Step {
   turn.lastFailure = f
-  if (!alreadyRecorded) {
+  if (!refused) {
     turn.tried.push({ model: turn.current, code: f.code, message: f.message, statusCode: f.statusCode })
     if (COOLING_CODES.has(f.code)) effects.push({ type: "cooldown", model: turn.current, failure: f })
   }
-  effects.push(log("info", `${reasonText(f.code)} on ${describeModel(turn.current)}: ${why} (${f.rule})`, turn))
+  effects.push(log("info", `${reasonText(f.code)} on ${describeModel(refused ?? turn.current)}: ${why} (${f.rule})`, turn))
   const next = nextModel(turn, ctx, f)
   if (!next || turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn) return exhausted(s, turn, hostBusy, effects, ctx)
   return dispatchTo(s, turn, next, turn.toolsRan ? "continue" : "replay", hostBusy, effects)
