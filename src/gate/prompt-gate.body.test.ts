@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import type { PromptPart } from "../runtime/host-client.ts"
 import { createPromptGate } from "./prompt-gate.ts"
 import { createManualClock } from "../runtime/clock.ts"
-import { flush, HOLD, req, setupGate, text } from "./test-fakes.ts"
+import { flush, HOLD, req, setupGate, text } from "../../test/support/gate-fakes.ts"
 
 describe("prompt gate: host request", () => {
   test("text parts are sent with synthetic: true; other parts and the caller's objects are untouched", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { computeDedupeKey } from "./dedupe-key.ts"
-import { flush, HOLD, req, setupGate, text, track, WINDOW } from "./test-fakes.ts"
+import { flush, HOLD, req, setupGate, text, track, WINDOW } from "../../test/support/gate-fakes.ts"
 
 describe("prompt gate: dedupe window", () => {
   test("the same prompt inside the window returns duplicate without a host call; at the window's end it is sent", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { flush, HOLD, req, setupGate, text, TIMEOUT, track, type GateFixture } from "./test-fakes.ts"
+import { flush, HOLD, req, setupGate, text, TIMEOUT, track, type GateFixture } from "../../test/support/gate-fakes.ts"
 
 // One in-flight request from runtime-fallback:t1 and three queued: runtime-fallback:t2, runtime:x, other:y.
 function withQueue(fixture: GateFixture) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { flush, HOLD, req, setupGate, text, track } from "./test-fakes.ts"
+import { flush, HOLD, req, setupGate, text, track } from "../../test/support/gate-fakes.ts"
 
 describe("prompt gate: queue", () => {
   test("FIFO: queued requests reach the host in dispatch order, onQueued gets 1-based positions", async () => {

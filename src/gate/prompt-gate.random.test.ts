@@ -16,7 +16,7 @@ import { createManualClock } from "../runtime/clock.ts"
 import type { PromptPart } from "../runtime/host-client.ts"
 import { computeDedupeKey } from "./dedupe-key.ts"
 import { createPromptGate } from "./prompt-gate.ts"
-import { createFakeHost, flush, type HostBehavior, type HostCall } from "./test-fakes.ts"
+import { createFakeHost, flush, type HostBehavior, type HostCall } from "../../test/support/gate-fakes.ts"
 import type { DispatchOutcome } from "./types.ts"
 
 const HOLD = 50

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { PromptGateError } from "./errors.ts"
-import { flush, HOLD, req, setupGate, text, TIMEOUT, track, WINDOW } from "./test-fakes.ts"
+import { flush, HOLD, req, setupGate, text, TIMEOUT, track, WINDOW } from "../../test/support/gate-fakes.ts"
 
 describe("prompt gate: reservation", () => {
   test("concurrent dispatches in one tick: exactly one winner, the other queues or skips", async () => {

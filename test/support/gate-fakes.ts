@@ -1,9 +1,9 @@
 // Test-only helpers for the gate's tests: a scriptable fake host client, a microtask flush and an outcome
 // tracker. No real time: everything runs on `createManualClock`.
-import { createManualClock, type Clock, type ManualClock } from "../runtime/clock.ts"
-import type { PromptArgs, PromptClient, SdkResult } from "../runtime/host-client.ts"
-import { createPromptGate } from "./prompt-gate.ts"
-import type { DispatchOutcome, GateLogLevel, InternalPromptRequest, PromptGate, PromptGateOptions } from "./types.ts"
+import { createManualClock, type Clock, type ManualClock } from "../../src/runtime/clock.ts"
+import type { PromptArgs, PromptClient, SdkResult } from "../../src/runtime/host-client.ts"
+import { createPromptGate } from "../../src/gate/prompt-gate.ts"
+import type { DispatchOutcome, GateLogLevel, InternalPromptRequest, PromptGate, PromptGateOptions } from "../../src/gate/types.ts"
 
 /** ok: resolves `{ data }`; error: resolves `{ error }`; throw: throws synchronously; reject: rejects; pending: the test settles it (or never: a hang). */
 export type HostBehavior = "ok" | "error" | "throw" | "reject" | "pending"
