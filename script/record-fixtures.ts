@@ -41,8 +41,10 @@ export const SCENARIOS: Scenario[] = [
     drive: abortAfter((e, sid) => e.type === "message.part.delta" && e.properties?.sessionID === sid),
   },
   {
+    // The user aborts while the host waits to retry a transient rate limit (no session.error follows).
     name: "abort-during-retry",
-    model: "quota-model",
+    model: "transient-model",
+    script: { "transient-model": { kind: "transient", failures: 10, retryAfterSec: 3 } },
     drive: abortAfter((e, sid) => e.type === "session.status" && e.properties?.sessionID === sid && e.properties?.status?.type === "retry"),
   },
   {
@@ -57,6 +59,17 @@ export const SCENARIOS: Scenario[] = [
       },
     },
     config: { agent: { helper: { mode: "subagent", description: "A helper subagent for tests", model: "fake/credits-model" } } },
+  },
+  {
+    // A long streamed answer (~2,500 words, one message.part.delta per word): the event-hook benchmark replays it.
+    name: "long-stream",
+    model: "long-model",
+    script: {
+      "long-model": {
+        kind: "reply",
+        text: Array.from({ length: 2_500 }, (_, i) => ["the", "plugin", "streams", "every", "token", "through", "its", "event", "hook", "quickly"][i % 10] + (i % 97 === 96 ? "." : "")).join(" "),
+      },
+    },
   },
 ]
 

@@ -48,8 +48,8 @@ export function detectHostMode(argv: readonly string[] = process.argv): HostMode
 export type Instance = { hooks: Hooks; runtime?: Runtime; config?: RuntimeFallbackConfig; error?: string }
 
 export function createInstance(input: Pick<PluginInput, "client" | "directory">, options: unknown, deps: PluginDeps = {}): Instance {
-  const client = input.client as unknown as HostClient
   const env = deps.env ?? process.env
+  const client = tracedClient(input.client as unknown as HostClient, env.ORF_TRACE_FILE)
   const clock = deps.clock ?? systemClock
   let config = deps.config
   const bootLogger = deps.logger ?? createLogger({ client, directory: input.directory, traceFile: env.ORF_TRACE_FILE, now: () => clock.now() })
@@ -93,3 +93,27 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
 }
 
 export { DEFAULT_CONFIG }
+
+/**
+ * With a trace file set (tests, debugging), every host call the plugin makes is traced by method name, so
+ * end-to-end tests can check, for example, that a healthy turn costs no host calls at all.
+ */
+function tracedClient(client: HostClient, traceFile: string | undefined): HostClient {
+  if (!traceFile) return client
+  const trace = createLogger({ client, traceFile }).trace
+  const wrap = <T extends object>(obj: T | undefined, prefix: string): T | undefined => {
+    if (!obj) return obj
+    return new Proxy(obj, {
+      get(target, key, receiver) {
+        const v = Reflect.get(target, key, receiver)
+        if (typeof v !== "function") return v
+        return (...args: unknown[]) => {
+          const a = args[0] as { path?: { id?: string }; body?: { extra?: { session?: unknown } } } | undefined
+          trace({ call: `${prefix}.${String(key)}`, session: a?.path?.id ?? a?.body?.extra?.session })
+          return v.apply(target, args)
+        }
+      },
+    })
+  }
+  return { ...client, session: wrap(client.session, "session")!, tui: wrap(client.tui, "tui"), app: wrap(client.app, "app") } as HostClient
+}

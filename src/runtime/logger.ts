@@ -17,6 +17,8 @@ export type Logger = {
   errorOnce(key: string, message: string, error: unknown): void
   /** Decision trace for tests and debugging (ids, kinds and codes only). */
   trace(record: Record<string, unknown>): void
+  /** True when a trace file is configured (callers skip building trace records otherwise). */
+  readonly tracing: boolean
 }
 
 export type LoggerOptions = {
@@ -64,6 +66,7 @@ export function createLogger(o: LoggerOptions): Logger {
       if (first && seen.size < 256) seen.add(key)
       logger.log(first ? "error" : "debug", `${message}: ${detail}`)
     },
+    tracing: !!o.traceFile,
     trace(record) {
       if (!o.traceFile) return
       try {

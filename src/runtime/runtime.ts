@@ -122,7 +122,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     const before = t.m
     const { state, effects } = transition(before, input, ctx())
     t.m = state
-    d.logger.trace({ session: sessionID, input: input.type, phase: `${before.phase}->${state.phase}`, effects: effects.map((e) => e.type), ...traceExtra(input) })
+    if (d.logger.tracing) d.logger.trace({ session: sessionID, input: input.type, phase: `${before.phase}->${state.phase}`, effects: effects.map((e) => e.type), ...traceExtra(input) })
     if (effects.length) run(sessionID, t, before, effects)
   }
 
@@ -401,7 +401,9 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       if (disposed) return
       try {
         const ev = normaliseEvent(input)
-        if (ev) onEvent(ev)
+        if (!ev) return
+        if (d.logger.tracing) d.logger.trace({ event: ev.kind, session: ev.sessionID })
+        onEvent(ev)
       } catch (err) {
         d.logger.errorOnce("event", "event hook failed", err)
       }

@@ -14,6 +14,7 @@ export type Behaviour =
   | { kind: "slow"; words?: number; intervalMs?: number } // one word per interval
   | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string } // one tool call, then text
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> } // any raw error response
+  | { kind: "sequence"; steps: Behaviour[] } // request n of this model uses steps[n-1]; the last step repeats
 
 export type RequestRecord = {
   seq: number
@@ -164,7 +165,8 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
     const messages = Array.isArray(body.messages) ? body.messages : []
     const count = (seen.get(model) ?? 0) + 1
     seen.set(model, count)
-    const behaviour = scripts.get(model) ?? defaultBehaviour(model)
+    let behaviour = scripts.get(model) ?? defaultBehaviour(model)
+    if (behaviour.kind === "sequence") behaviour = behaviour.steps[Math.min(count, behaviour.steps.length) - 1] ?? { kind: "reply" }
     const userTexts = messages.filter((m) => m.role === "user").map((m) => textOf(m.content))
     const toolResults = messages.filter((m) => m.role === "tool").map((m) => textOf(m.content))
     const assistantTexts = messages.filter((m) => m.role === "assistant").map((m) => textOf(m.content))
