@@ -58,7 +58,7 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
     if (!loaded.ok) {
       const error = `invalid config, plugin inactive until fixed: ${formatIssues(loaded.issues)}`
       bootLogger.log("error", error)
-      bootLogger.toast("error", error, "Runtime fallback: config error")
+      bootLogger.toast("error", error, { title: "Runtime fallback: config error" })
       // Inactive but loaded: remind once when the user next sends a message (a TUI may attach after init).
       let reminded = false
       return {
@@ -67,7 +67,7 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
           "chat.message": async () => {
             if (reminded) return
             reminded = true
-            bootLogger.toast("error", error, "Runtime fallback: config error")
+            bootLogger.toast("error", error, { title: "Runtime fallback: config error" })
           },
         },
       }

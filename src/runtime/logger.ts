@@ -12,7 +12,8 @@ export type Level = LogBody["level"]
 
 export type Logger = {
   log(level: Level, message: string, extra?: Record<string, unknown>): void
-  toast(variant: ToastBody["variant"], message: string, title?: string): void
+  /** `session` only attributes the notice in the trace; the host's toast has no session. */
+  toast(variant: ToastBody["variant"], message: string, opts?: { title?: string; session?: string }): void
   /** Logs a caught error once per `key` (later ones at debug level). */
   errorOnce(key: string, message: string, error: unknown): void
   /** Decision trace for tests and debugging (ids, kinds and codes only). */
@@ -52,7 +53,9 @@ export function createLogger(o: LoggerOptions): Logger {
         swallow("app.log")(e)
       }
     },
-    toast(variant, message, title = "Runtime fallback") {
+    toast(variant, message, opts = {}) {
+      const title = opts.title ?? "Runtime fallback"
+      if (o.traceFile) logger.trace({ toast: variant, session: opts.session })
       try {
         const p = o.client.tui?.showToast({ body: { title, message, variant, duration: variant === "error" ? 10_000 : 6_000 }, ...(query ? { query } : {}) })
         if (p && typeof (p as Promise<unknown>).catch === "function") (p as Promise<unknown>).catch(swallow("tui.showToast"))

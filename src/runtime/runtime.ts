@@ -143,7 +143,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
             d.gate.cancelQueuedInternalPrompts(sessionID, { sourcePrefix: SOURCE_PREFIX })
             break
           case "toast":
-            d.logger.toast(e.variant, e.message)
+            d.logger.toast(e.variant, e.message, { session: sessionID })
             break
           case "log":
             d.logger.log(e.level, e.message, { session: sessionID, ...e.extra })
@@ -509,7 +509,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         const key = `${describeModel(primary)}>${describeModel(m)}`
         if (!t.noticed.has(key) && d.config.notify.toasts) {
           t.noticed.add(key)
-          d.logger.toast("info", `${describeModel(primary)} is cooling down (${reasonText(cooling.code)}, back in ${formatWait(cooling.until - now)}) · using ${describeModel(m)}`)
+          d.logger.toast("info", `${describeModel(primary)} is cooling down (${reasonText(cooling.code)}, back in ${formatWait(cooling.until - now)}) · using ${describeModel(m)}`, { session: sessionID })
         }
         d.logger.log("info", `pre-routed a new turn from ${describeModel(primary)} to ${describeModel(m)}`, { session: sessionID })
         return { to: m, skipped }

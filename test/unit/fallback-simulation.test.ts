@@ -1,0 +1,179 @@
+// Deterministic simulation of the whole plugin (hooks, runtime, machine, gate) against a model of the host
+// (test/support/sim-host.ts): seeded random interleavings of user prompts, host retries, errors, successes,
+// user aborts, deletions and time. After every step and at the end it checks that
+//  - at most one internal prompt is in flight per session (never sent while the session is busy, where the
+//    host would drop it);
+//  - no internal prompt follows a user abort or a deletion;
+//  - internal prompts per user turn never exceed the configured bound;
+//  - every failed turn the user left alone ends in exactly one of: answered, or one terminal notice.
+import { expect, test } from "bun:test"
+import { configSchema } from "../../src/config/schema.ts"
+import { createModelHealth } from "../../src/fallback/health.ts"
+import { createInstance } from "../../src/plugin/create.ts"
+import { createManualClock } from "../../src/runtime/clock.ts"
+import type { Logger } from "../../src/runtime/logger.ts"
+import { createSimHost, type InternalCall, type SimBehaviour } from "../support/sim-host.ts"
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const PRIMARIES = ["ok-1", "quota-1", "credits-1", "transient-1", "overloaded-1", "midstream-1"]
+const FALLBACKS = ["quota-2", "credits-2", "ok-2", "overloaded-2", "ok-3", "midstream-2"]
+const behaviourOf = (m: string): SimBehaviour => m.split("-")[0] as SimBehaviour
+
+type TurnRecord = { session: string; userID?: string; excluded: boolean; internal: number; notices: number }
+
+async function simulate(seed: number, steps: number) {
+  const random = mulberry32(seed)
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
+  const clock = createManualClock(1_800_000_000_000)
+  const chain = FALLBACKS.filter(() => random() < 0.4).map((m) => `sim/${m}`)
+  const maxDispatches = 1 + Math.floor(random() * 4)
+  const config = configSchema.parse({ chains: { default: chain }, limits: { maxDispatchesPerTurn: maxDispatches }, cooldown: { baseMs: 20_000 + Math.floor(random() * 60_000) } })
+  // invariants on each internal prompt are checked the moment it reaches the host
+  const sim = createSimHost({ clock, behaviourOf, random, onInternal: (c) => checkCall(c) })
+  const violations: string[] = []
+  const debug = process.env.SIM_DEBUG === String(seed)
+  const turns: TurnRecord[] = []
+  const current = new Map<string, TurnRecord>() // session → its latest real user turn
+  const blocked = new Map<string, string>() // session → why no internal prompt may follow
+  const logger: Logger = {
+    tracing: false,
+    trace() {},
+    log() {},
+    errorOnce(key, message, error) {
+      violations.push(`plugin error ${key}: ${message}: ${String(error)}`)
+    },
+    toast(variant, message, opts) {
+      if (variant !== "error" || !message.startsWith("No model could answer")) return
+      const t = opts?.session ? current.get(opts.session) : undefined
+      if (!t) violations.push(`terminal notice without a turn: ${message}`)
+      else t.notices += 1
+    },
+  }
+  const health = createModelHealth(config.cooldown)
+  const { hooks } = createInstance({ client: sim.client as any, directory: "/sim" }, undefined, { config, clock, random, health, mode: "serve", logger })
+  sim.attach({
+    event: (i) => {
+      const e = (i as any).event
+      if (debug && e.type !== "message.part.delta") console.log(clock.now() % 1_000_000, "EV", e.properties.sessionID, e.type, JSON.stringify(e.properties.status ?? e.properties.error?.name ?? e.properties.info?.role ?? ""))
+      return hooks.event!(i as any)
+    },
+    chatMessage: (i, o) => {
+      if (debug) console.log(clock.now() % 1_000_000, "CHAT", (i as any).sessionID, JSON.stringify((i as any).model), (i as any).messageID ?? "")
+      return hooks["chat.message"]!(i as any, o as any)
+    },
+  })
+
+  function checkCall(c: InternalCall) {
+    if (debug) console.log(c.at % 1_000_000, "INTERNAL", c.session, c.messageID ?? "", c.whileBusy ? "BUSY" : "")
+    if (c.whileBusy) violations.push(`seed ${seed}: internal prompt sent to busy session ${c.session}`)
+    const why = blocked.get(c.session)
+    if (why) violations.push(`seed ${seed}: internal prompt after ${why} in ${c.session}`)
+    const t = current.get(c.session)
+    if (t) {
+      t.internal += 1
+      if (t.internal > maxDispatches) violations.push(`seed ${seed}: ${t.internal} internal prompts for one turn (bound ${maxDispatches})`)
+    }
+  }
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      await sim.step()
+      for (let j = 0; j < 10; j++) await Promise.resolve()
+    }
+  }
+  /** Moves time forward, delivering host events and firing plugin timers in time order. */
+  const advance = async (ms: number) => {
+    const target = clock.now() + ms
+    for (;;) {
+      const due = sim.nextDue()
+      const to = due !== undefined && due < target ? Math.max(due, clock.now()) : target
+      clock.advance(to - clock.now())
+      await settle()
+      if (to >= target) return
+    }
+  }
+  const unresolved = (t: TurnRecord | undefined) => !!t && !t.excluded && !(t.userID && sim.answered.has(t.userID)) && t.notices === 0
+
+  const sessions: string[] = []
+  for (let i = 0; i < 3; i++) sessions.push(await sim.create())
+  for (let step = 0; step < steps; step++) {
+    const r = random()
+    const sid = pick(sessions)
+    if (r < 0.35) await advance(1 + Math.floor(random() * 4000))
+    else if (r < 0.6) {
+      const prev = current.get(sid)
+      if (unresolved(prev)) prev!.excluded = true // the user moved on before it resolved
+      const t: TurnRecord = { session: sid, excluded: false, internal: 0, notices: 0 }
+      turns.push(t)
+      current.set(sid, t)
+      blocked.delete(sid)
+      const before = sim.sessions.get(sid)!.users.size
+      if (debug) console.log(clock.now() % 1_000_000, "USER-PROMPT", sid)
+      await sim.userPrompt(sid, pick(PRIMARIES))
+      await settle()
+      const users = [...sim.sessions.get(sid)!.users]
+      if (users.length > before) t.userID = users[users.length - 1]
+    } else if (r < 0.68) {
+      if (sim.busy(sid)) {
+        const t = current.get(sid)
+        if (t) t.excluded = true
+        blocked.set(sid, "a user abort")
+        if (debug) console.log(clock.now() % 1_000_000, "USER-ABORT", sid)
+        await sim.userAbort(sid)
+      }
+    } else if (r < 0.71) {
+      const t = current.get(sid)
+      if (t) t.excluded = true
+      blocked.set(sid, "deletion")
+      await sim.remove(sid)
+      sessions.splice(sessions.indexOf(sid), 1, await sim.create())
+    } else await advance(1 + Math.floor(random() * 50))
+    await settle()
+  }
+  // quiesce: let every retry, backoff and hold run out
+  for (let i = 0; i < 400 && (sim.pendingHostWork() > 0 || i < 20); i++) {
+    await advance(5_000)
+  }
+  return { violations, turns, sim }
+}
+
+test("10,000+ random interleavings keep every invariant", async () => {
+  const SEEDS = 200
+  const STEPS = 60
+  let failedTurns = 0
+  let answeredAfterFailure = 0
+  let noticed = 0
+  let internalPrompts = 0
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const { violations, turns, sim } = await simulate(seed, STEPS)
+    for (const t of turns) {
+      if (!t.userID) continue
+      const failed = sim.failed.has(t.userID)
+      const answered = sim.answered.has(t.userID)
+      internalPrompts += t.internal
+      if (t.notices > 1) violations.push(`seed ${seed}: ${t.notices} terminal notices for one turn`)
+      if (!failed || t.excluded) continue
+      failedTurns += 1
+      if (answered) answeredAfterFailure += 1
+      if (t.notices === 1) noticed += 1
+      if (answered === (t.notices === 1)) violations.push(`seed ${seed}: failed turn ${t.userID} ended ${answered ? "answered and with a notice" : "with neither an answer nor a notice"}`)
+    }
+    if (violations.length) throw new Error(violations.slice(0, 10).join("\n"))
+  }
+  console.log(`simulation: ${SEEDS} seeds × ${STEPS} steps; ${failedTurns} failed turns (${answeredAfterFailure} answered, ${noticed} terminal notices), ${internalPrompts} internal prompts`)
+  expect(SEEDS * STEPS).toBeGreaterThanOrEqual(10_000)
+  // the simulation must actually exercise the interesting paths
+  expect(failedTurns).toBeGreaterThan(200)
+  expect(answeredAfterFailure).toBeGreaterThan(50)
+  expect(noticed).toBeGreaterThan(50)
+  expect(internalPrompts).toBeGreaterThan(100)
+}, 120_000)
