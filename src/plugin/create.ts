@@ -81,12 +81,12 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const logger = deps.logger ?? createLogger({ client, directory: input.directory, debug: config.debug, traceFile: env.ORF_TRACE_FILE, now: () => clock.now() })
   const health = deps.health ?? sharedHealth(config, env, logger, clock)
   const gate = createPromptGate({ client, clock, log: (level, message, extra) => logger.log(level, `gate: ${message}`, extra) })
-  const runtime = createRuntime({ client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode() })
+  const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode() })
   const hooks: Hooks = {
     event: async (i) => runtime.event(i),
     "chat.message": async (i, o) => runtime.chatMessage(i, o),
     "chat.params": async (i, o) => runtime.chatParams(i, o),
-    "experimental.chat.messages.transform": async (i, o) => runtime.transformMessages(i, o),
+    "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
     dispose: async () => runtime.dispose(),
   }
   return { hooks, runtime, config }

@@ -52,3 +52,25 @@ export function sdkFailed(result: SdkResult): boolean {
   const status = result.response?.status
   return typeof status === "number" && status >= 400
 }
+
+/**
+ * The host's part update route (PATCH /session/{sessionID}/message/{messageID}/part/{partID}) has no method on
+ * the v1 client plugins receive, but the v1 client's own transport (`_client`, the generated HTTP client the
+ * SDK methods call) reaches it. Returns undefined when that transport is not there (a fake client, a future
+ * SDK): callers then keep their in-request rewrite only.
+ */
+export type PartUpdater = (part: { id: string; sessionID: string; messageID: string } & Record<string, unknown>, directory?: string) => Promise<boolean>
+
+export function partUpdater(client: unknown): PartUpdater | undefined {
+  const transport = (client as { _client?: { patch?: (o: unknown) => Promise<SdkResult> } } | undefined)?._client
+  if (!transport || typeof transport.patch !== "function") return undefined
+  return async (part, directory) => {
+    const r = await transport.patch!({
+      url: "/session/{sessionID}/message/{messageID}/part/{partID}",
+      path: { sessionID: part.sessionID, messageID: part.messageID, partID: part.id },
+      body: part,
+      ...(directory ? { query: { directory } } : {}),
+    })
+    return !sdkFailed(r)
+  }
+}

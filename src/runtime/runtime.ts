@@ -21,8 +21,9 @@ import type { ModelHealth } from "../fallback/health.ts"
 import { initialState, reasonText, transition, type Ctx, type Effect, type Input, type SessionState, type Tried, type TurnRequest } from "../fallback/session.ts"
 import { formatWait } from "../failure/classify.ts"
 import type { Clock, TimerHandle } from "./clock.ts"
-import type { HostClient, PromptPart } from "./host-client.ts"
+import { partUpdater, type HostClient, type PromptPart } from "./host-client.ts"
 import type { Logger } from "./logger.ts"
+import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
 
 export const SOURCE_PREFIX = "runtime-fallback:"
 
@@ -54,10 +55,14 @@ type Tracked = {
   /** run mode: the next chat.params of this session fails the turn fast with this message */
   failFast?: string
   noticed: Set<string>
+  /** when the current turn started (epoch ms) */
+  turnStartedAt?: number
 }
 
 export type RuntimeDeps = {
   client: HostClient
+  /** the untraced client, for transport-level calls (part updates) */
+  rawClient?: unknown
   directory?: string
   config: RuntimeFallbackConfig
   clock: Clock
@@ -72,10 +77,10 @@ export type Runtime = {
   event(input: unknown): void
   chatMessage(input: unknown, output: unknown): void
   chatParams(input: unknown, output: unknown): void
-  transformMessages(input: unknown, output: unknown): void
+  transformMessages(input: unknown, output: unknown): Promise<void>
   dispose(): void
   /** read-only view for tests, fuzzing and benchmarks */
-  inspect(): { sessions: number; timers: number; session(id: string): { phase: string; turn?: SessionState["turn"]; failed: number } | undefined }
+  inspect(): { sessions: number; timers: number; handled: number; listeners: number; session(id: string): { phase: string; turn?: SessionState["turn"]; failed: number } | undefined }
 }
 
 export function createRuntime(d: RuntimeDeps): Runtime {
@@ -84,6 +89,41 @@ export function createRuntime(d: RuntimeDeps): Runtime {
   const classifyOptions: ClassifyOptions = { quotaRetryAfterMs: d.config.classify.quotaRetryAfterMs, rules: d.config.classify.rules }
   const query = d.directory ? { directory: d.directory } : undefined
   let disposed = false
+  /** sessions whose current turn had a failure the plugin handled (a parent may be waiting on them) */
+  const handled = new Set<string>()
+  /** per-session listeners (the subagent watcher) */
+  const listeners = new Map<string, Set<(ev: SessionEvent) => void>>()
+  const delegation = createDelegation({
+    client: d.client,
+    clock: d.clock,
+    logger: d.logger,
+    timeoutMs: d.config.subagents.resultTimeoutMs,
+    directory: d.directory,
+    updatePart: partUpdater(d.rawClient ?? d.client),
+    childStatus,
+    subscribe(sessionID, listener) {
+      let set = listeners.get(sessionID)
+      if (!set) listeners.set(sessionID, (set = new Set()))
+      set.add(listener)
+      return () => {
+        set!.delete(listener)
+        if (set!.size === 0) listeners.delete(sessionID)
+      }
+    },
+  })
+
+  function childStatus(sessionID: string): ChildStatus | undefined {
+    const t = sessions.get(sessionID)
+    const turn = t?.m.turn
+    if (!t || !turn || turn.tried.length === 0) return undefined
+    const phase = t.m.phase
+    return {
+      recovering: phase === "switching" || phase === "backoff" || (phase === "running" && turn.dispatches > 0),
+      outcome: turn.outcome,
+      tried: turn.tried.map((x) => ({ model: x.model, code: x.code, statusCode: x.statusCode })),
+      since: t.turnStartedAt,
+    }
+  }
 
   const classify = (input: unknown): Failure => classifyFailure(input, { ...classifyOptions, now: d.clock.now() })
 
@@ -122,6 +162,9 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     const before = t.m
     const { state, effects } = transition(before, input, ctx())
     t.m = state
+    if (input.type === "user-turn") t.turnStartedAt = d.clock.now()
+    if (state.turn && state.turn.tried.length > 0) handled.add(sessionID)
+    else handled.delete(sessionID)
     if (d.logger.tracing) d.logger.trace({ session: sessionID, input: input.type, phase: `${before.phase}->${state.phase}`, effects: effects.map((e) => e.type), ...traceExtra(input) })
     if (effects.length) run(sessionID, t, before, effects)
   }
@@ -363,6 +406,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
             for (const h of t.timers.values()) d.clock.clearTimeout(h)
             sessions.delete(ev.sessionID)
           }
+          handled.delete(ev.sessionID)
         } else if (ev.parentID) {
           const t = sessions.get(ev.sessionID)
           if (t) t.parentID = ev.parentID
@@ -404,6 +448,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         if (!ev) return
         if (d.logger.tracing) d.logger.trace({ event: ev.kind, session: ev.sessionID })
         onEvent(ev)
+        if (listeners.size && ev.sessionID) for (const l of listeners.get(ev.sessionID) ?? []) l(ev)
       } catch (err) {
         d.logger.errorOnce("event", "event hook failed", err)
       }
@@ -456,7 +501,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       throw new Error(`runtime-fallback: ${message}`)
     },
 
-    transformMessages(_input, output) {
+    async transformMessages(_input, output) {
       if (disposed) return
       try {
         const msgs = (output as { messages?: unknown } | undefined)?.messages
@@ -464,13 +509,16 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         const first = msgs[0] as { info?: { sessionID?: unknown } } | undefined
         const sessionID = first?.info?.sessionID
         const t = typeof sessionID === "string" ? sessions.get(sessionID) : undefined
-        if (!t || t.failed.size === 0) return
-        // Failed attempts' rows (an aborted partial answer, an error row) must not reach the next model as if
-        // they were real assistant turns. Splice in place: the host ignores a replaced array.
-        for (let i = msgs.length - 1; i >= 0; i--) {
-          const info = (msgs[i] as { info?: { id?: unknown; role?: unknown } })?.info
-          if (info?.role === "assistant" && typeof info.id === "string" && t.failed.has(info.id)) msgs.splice(i, 1)
+        if (t && t.failed.size > 0) {
+          // Failed attempts' rows (an aborted partial answer, an error row) must not reach the next model as
+          // if they were real assistant turns. Splice in place: the host ignores a replaced array.
+          for (let i = msgs.length - 1; i >= 0; i--) {
+            const info = (msgs[i] as { info?: { id?: unknown; role?: unknown } })?.info
+            if (info?.role === "assistant" && typeof info.id === "string" && t.failed.has(info.id)) msgs.splice(i, 1)
+          }
         }
+        // A parent whose delegated child failed gets the child's fallback answer instead (subagent/delegation.ts).
+        if (handled.size > 0 || delegation.active()) await delegation.transform(msgs, handled.size > 0)
       } catch (err) {
         d.logger.errorOnce("transform", "messages.transform hook failed", err)
       }
@@ -480,6 +528,9 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       disposed = true
       for (const t of sessions.values()) for (const h of t.timers.values()) d.clock.clearTimeout(h)
       sessions.clear()
+      handled.clear()
+      listeners.clear()
+      delegation.dispose()
       d.gate.dispose()
     },
 
@@ -489,6 +540,8 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       return {
         sessions: sessions.size,
         timers,
+        handled: handled.size,
+        listeners: listeners.size,
         session(id) {
           const t = sessions.get(id)
           return t ? { phase: t.m.phase, turn: t.m.turn, failed: t.failed.size } : undefined

@@ -12,7 +12,7 @@ export type Behaviour =
   | { kind: "overloaded" } // persistent 503
   | { kind: "midstream"; text?: string } // a few tokens, then an error object inside the SSE stream
   | { kind: "slow"; words?: number; intervalMs?: number } // one word per interval
-  | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string } // one tool call, then text
+  | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string; also?: Array<Record<string, unknown>> } // tool call(s) (`also`: more calls of the same tool in the same step), then text
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> } // any raw error response
   | { kind: "sequence"; steps: Behaviour[] } // request n of this model uses steps[n-1]; the last step repeats
 
@@ -224,13 +224,17 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
           text: Array.from({ length: behaviour.words ?? 30 }, (_, i) => `word${i + 1}`).join(" "),
           intervalMs: behaviour.intervalMs ?? 1000,
         })
-      case "tool":
+      case "tool": {
         log(rec)
         if (afterTool) {
-          const result = toolResults[toolResults.length - 1] ?? ""
-          return reply(res, model, stream, { text: `${behaviour.thenText ?? "Tool finished."} Tool result was: ${result}` })
+          // every tool result of the last step, in order
+          let i = messages.length
+          while (i > 0 && messages[i - 1]!.role === "tool") i--
+          const results = messages.slice(i).map((m) => textOf(m.content))
+          return reply(res, model, stream, { text: `${behaviour.thenText ?? "Tool finished."} Tool result was: ${results.join(" || ")}` })
         }
-        return toolCall(res, model, stream, behaviour.name, behaviour.args)
+        return toolCall(res, model, stream, behaviour.name, [behaviour.args, ...(behaviour.also ?? [])])
+      }
       case "reply":
       default:
         log(rec)
@@ -329,8 +333,8 @@ function midstream(res: ServerResponse, model: string, text: string) {
   res.end()
 }
 
-function toolCall(res: ServerResponse, model: string, stream: boolean, name: string, args: Record<string, unknown>) {
-  const call = { id: `call_${Math.random().toString(36).slice(2, 10)}`, type: "function", function: { name, arguments: JSON.stringify(args) } }
+function toolCall(res: ServerResponse, model: string, stream: boolean, name: string, argsList: Array<Record<string, unknown>>) {
+  const calls = argsList.map((args) => ({ id: `call_${Math.random().toString(36).slice(2, 10)}`, type: "function", function: { name, arguments: JSON.stringify(args) } }))
   if (!stream) {
     res.writeHead(200, { "content-type": "application/json" }).end(
       JSON.stringify({
@@ -338,14 +342,14 @@ function toolCall(res: ServerResponse, model: string, stream: boolean, name: str
         object: "chat.completion",
         created: created(),
         model,
-        choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }],
+        choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: calls }, finish_reason: "tool_calls" }],
         usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
       }),
     )
     return
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
-  res.write(chunk(model, { role: "assistant", content: null, tool_calls: [{ index: 0, ...call }] }))
+  res.write(chunk(model, { role: "assistant", content: null, tool_calls: calls.map((c, index) => ({ index, ...c })) }))
   res.write(chunk(model, {}, "tool_calls"))
   res.write(usageChunk(model))
   res.end("data: [DONE]\n\n")
