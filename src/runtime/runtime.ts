@@ -24,6 +24,7 @@ import type { Clock, TimerHandle } from "./clock.ts"
 import { partUpdater, type HostClient, type PromptPart } from "./host-client.ts"
 import type { Logger } from "./logger.ts"
 import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
+import { runModeMessage } from "./run-mode.ts"
 
 export const SOURCE_PREFIX = "runtime-fallback:"
 
@@ -179,8 +180,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
             break
           case "dispatch":
             markFailedAttempt(t)
-            if (d.mode === "run") runModeFailFast(sessionID, t)
-            else dispatch(sessionID, t, e)
+            if (d.mode !== "run") dispatch(sessionID, t, e)
             break
           case "cancel-queued":
             d.gate.cancelQueuedInternalPrompts(sessionID, { sourcePrefix: SOURCE_PREFIX })
@@ -210,6 +210,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         d.logger.errorOnce(`effect:${e.type}`, `effect ${e.type} failed`, err)
       }
     }
+    if (d.mode === "run" && effects.some((e) => e.type === "abort" || e.type === "dispatch")) runModeFailFast(sessionID, t)
     if (t.m.phase === "settled" && before.phase !== "settled") {
       t.attempt.clear()
       if (t.m.turn?.outcome === "exhausted" || t.m.turn?.outcome === "cancelled") clearTimer(t, "watchdog")
@@ -299,15 +300,13 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       .catch((err) => d.logger.errorOnce("status", "session.status failed", err))
   }
 
-  /** `opencode run` exits at the first idle, so a re-dispatched turn never reaches its output (see AGENTS.md).
-   *  There the plugin fails the turn fast with a clear message instead of letting the host burn its retries;
-   *  the cooldown it recorded sends the next run straight to the fallback model. */
+  /** Under `opencode run` the turn fails fast at the host's next retry instead (runtime/run-mode.ts). */
   function runModeFailFast(sessionID: string, t: Tracked) {
     const turn = t.m.turn
     if (!turn) return
     const last = turn.tried[turn.tried.length - 1]
-    const next = turn.pending
-    t.failFast = `${last ? `${reasonText(last.code)} on ${describeModel(last.model)}` : "the model failed"}. opencode run cannot switch models mid-turn; ${next ? `${describeModel(next)} will be used on the next run while it cools down` : "configure a fallback chain"}.`
+    const cooling = last ? d.health.cooling(last.model, d.clock.now()) : undefined
+    t.failFast = runModeMessage(last, turn.pending, cooling ? cooling.until - d.clock.now() : undefined)
     d.logger.log("warn", `opencode run: ${t.failFast}`, { session: sessionID })
   }
 
@@ -493,12 +492,13 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       const sessionID = (input as { sessionID?: unknown } | undefined)?.sessionID
       if (typeof sessionID !== "string") return
       const t = sessions.get(sessionID)
+      if (d.logger.tracing) d.logger.trace({ hook: "chat.params", session: sessionID, failFast: !!t?.failFast })
       if (!t?.failFast) return
       const message = t.failFast
       t.failFast = undefined
       // Deliberate: under `opencode run` a throw here ends the turn now with this message, instead of the
       // host retrying an exhausted model for minutes. Only set in run mode.
-      throw new Error(`runtime-fallback: ${message}`)
+      throw new Error(message)
     },
 
     async transformMessages(_input, output) {
