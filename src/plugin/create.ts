@@ -83,7 +83,11 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const gate = createPromptGate({ client, clock, log: (level, message, extra) => logger.log(level, `gate: ${message}`, extra) })
   const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode() })
   const hooks: Hooks = {
-    event: async (i) => runtime.event(i),
+    event: async (i) => {
+      // Hot path: the host calls this once per streamed token. Leave before any other work.
+      if ((i as { event?: { type?: unknown } } | undefined)?.event?.type === "message.part.delta") return
+      runtime.event(i)
+    },
     "chat.message": async (i, o) => runtime.chatMessage(i, o),
     "chat.params": async (i, o) => runtime.chatParams(i, o),
     "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
