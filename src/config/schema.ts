@@ -66,7 +66,7 @@ export const configSchema = z
           .array(
             z.strictObject({
               match: z.string().min(1).meta({ description: "Substring (case-insensitive) or, with regex: true, a regular expression." }),
-              regex: z.boolean().default(false),
+              regex: z.boolean().default(false).meta({ description: "Treat `match` as a regular expression (case-insensitive) instead of a substring." }),
               code: z.enum(FAILURE_CODES).meta({ description: "Failure code to assign when the rule matches." }),
               action: z.enum(["retry", "fallback", "stop"]).optional().meta({ description: "Override the code's default action." }),
             }),

@@ -16,7 +16,8 @@ function plugin() {
   const clock = createManualClock(1_800_000_000_000)
   const client = createFakeClient()
   const config = configSchema.parse({ chains: { agents: { helper: ["fake/backup-model"] } } })
-  const { hooks, runtime } = createInstance({ client: client as any, directory: "/p" }, undefined, { config, clock, health: createModelHealth(config.cooldown), mode: "serve", env: {} })
+  const { hooks, runtime: maybe } = createInstance({ client: client as any, directory: "/p" }, undefined, { config, clock, health: createModelHealth(config.cooldown), mode: "serve", env: {} })
+  const runtime = maybe!
   const ev = (type: string, properties: Record<string, unknown>) => hooks.event!({ event: { id: "evt", type, properties } as any })
   const bootstrap = async (persist: boolean) => {
     await ev("session.created", { sessionID: CHILD, info: { id: CHILD, parentID: "ses_parent" } })

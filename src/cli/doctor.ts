@@ -1,0 +1,170 @@
+// `doctor`: which config files exist and whether they are valid, the chain each agent / model / default
+// resolves to, and the model health in the state file. Exit code: 0 all good, 1 config invalid,
+// 3 valid but with warnings (see main.ts for the full list).
+import { existsSync } from "node:fs"
+import { resolve } from "node:path"
+import { configCandidates, loadConfig, type ConfigIssue, type LoadOptions } from "../config/load.ts"
+import type { ChainEntry, RuntimeFallbackConfig } from "../config/schema.ts"
+import { candidateOrder, choiceKey, configuredChain, entryToChoice } from "../fallback/chain.ts"
+import type { HealthEntry } from "../fallback/health.ts"
+import { defaultStateFile, readHealthFile } from "../fallback/health-store.ts"
+import { describeModel, modelKey, parseModelString, type ModelChoice } from "../payload/model.ts"
+import { EXIT_CONFIG_INVALID, EXIT_OK, EXIT_WARNING } from "./explain.ts"
+import { columns, formatWait, relative, style, type CliIo } from "./format.ts"
+
+export type DoctorOptions = { directory?: string; json?: boolean; version?: string }
+
+export type DoctorFile = { kind: "user" | "project"; file: string; found: boolean; valid?: boolean; ignored?: boolean }
+export type DoctorChain = { scope: "agent" | "model" | "default"; key: string; models: string[] }
+export type DoctorHealth = HealthEntry & { cooling: boolean; leftMs: number }
+
+export type DoctorReport = {
+  version?: string
+  directory: string
+  files: DoctorFile[]
+  issues: ConfigIssue[]
+  enabled?: boolean
+  chains: DoctorChain[]
+  stateFile: string
+  health: DoctorHealth[]
+  warnings: string[]
+  exitCode: number
+}
+
+const PRIMARY = "(primary)"
+
+export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
+  const directory = resolve(io.cwd, o.directory ?? ".")
+  const loadOptions: LoadOptions = { directory, env: io.env, ...(io.home ? { home: io.home } : {}) }
+  const warnings: string[] = []
+  const loaded = loadConfig(loadOptions)
+  const issues = loaded.ok ? [] : loaded.issues
+
+  const files: DoctorFile[] = []
+  for (const { kind, files: candidates } of configCandidates(loadOptions)) {
+    const present = candidates.filter((f) => existsSync(f))
+    if (!present.length) files.push({ kind, file: candidates[0]!, found: false })
+    present.forEach((file, i) => {
+      if (i > 0) {
+        files.push({ kind, file, found: true, ignored: true })
+        warnings.push(`${file} is ignored: ${present[0]} takes precedence (keep one of them)`)
+      } else files.push({ kind, file, found: true, valid: !issues.some((x) => x.file === file) })
+    })
+  }
+
+  const config = loaded.ok ? loaded.config : undefined
+  const chains = config ? resolvedChains(config, warnings) : []
+  if (config && !config.enabled) warnings.push("the plugin is disabled (enabled: false)")
+
+  const stateFile = config?.cooldown.stateFile ?? defaultStateFile(io.env)
+  const now = io.now()
+  const health = readHealthFile(stateFile, (m) => warnings.push(m))
+    .map((e) => ({ ...e, cooling: e.until > now, leftMs: Math.max(0, e.until - now) }))
+    .sort((a, b) => b.until - a.until)
+  for (const h of health) if (h.cooling) warnings.push(`${h.model} is cooling down for ${formatWait(h.leftMs)} (${h.code}); fallbacks skip it until then`)
+
+  const exitCode = issues.length ? EXIT_CONFIG_INVALID : warnings.length ? EXIT_WARNING : EXIT_OK
+  return { version: o.version, directory, files, issues, enabled: config?.enabled, chains, stateFile, health, warnings, exitCode }
+}
+
+function resolvedChains(config: RuntimeFallbackConfig, warnings: string[]): DoctorChain[] {
+  const c = config.chains
+  const out: DoctorChain[] = []
+  const checkDuplicates = (label: string, list: readonly ChainEntry[]) => {
+    const seen = new Set<string>()
+    for (const e of list) {
+      const m = entryToChoice(e)
+      if (!m) continue
+      const k = choiceKey(m)
+      if (seen.has(k)) warnings.push(`${label} lists ${describeModel(m)} more than once`)
+      seen.add(k)
+    }
+  }
+  for (const [agent, list] of Object.entries(c.agents)) {
+    checkDuplicates(`chains.agents[${JSON.stringify(agent)}]`, list)
+    if (!list.length) warnings.push(`chains.agents[${JSON.stringify(agent)}] is empty, so that agent uses the model or default chain`)
+    out.push({ scope: "agent", key: agent, models: [PRIMARY, ...configuredChain(c, agent, undefined).models.map(describeModel)] })
+  }
+  for (const [key, list] of Object.entries(c.models)) {
+    const primary = parseModelString(key)
+    if (!primary) continue
+    const label = `chains.models[${JSON.stringify(key)}]`
+    checkDuplicates(label, list)
+    for (const e of list) {
+      const m = entryToChoice(e)
+      if (m && !m.variant && modelKey(m) === modelKey(primary)) warnings.push(`${label} names its own model ${key}; a model is never its own fallback`)
+    }
+    if (!list.length) warnings.push(`${label} is empty, so ${key} uses the default chain`)
+    out.push({ scope: "model", key, models: candidateOrder(c, undefined, primary).map(describeModel) })
+  }
+  checkDuplicates("chains.default", c.default)
+  out.push({ scope: "default", key: "default", models: [PRIMARY, ...c.default.map(entryToChoice).filter((m): m is ModelChoice => !!m).map(describeModel)] })
+  if (!Object.values(c.agents).some((l) => l.length) && !Object.values(c.models).some((l) => l.length) && !c.default.length)
+    warnings.push("no chains configured: a failing model has nothing to fall back to (set chains.default, chains.models or chains.agents)")
+  return out
+}
+
+export function doctor(o: DoctorOptions, io: CliIo): number {
+  const r = doctorReport(o, io)
+  if (o.json) {
+    io.out(JSON.stringify(r, null, 2) + "\n")
+    return r.exitCode
+  }
+  const s = style(io.color)
+  const now = io.now()
+  const lines: string[] = [s.bold(`opencode-runtime-fallback doctor${r.version ? ` ${r.version}` : ""}`), `project: ${r.directory}`, "", s.bold("Config files")]
+  lines.push(
+    columns(
+      r.files.map((f) => [
+        f.kind,
+        f.file,
+        !f.found ? s.dim("not found") : f.ignored ? s.yellow("ignored") : f.valid ? s.green("valid") : s.red("INVALID"),
+      ]),
+    ),
+  )
+  if (!r.files.some((f) => f.found)) lines.push(s.dim("  no config file: defaults apply (opencode.json plugin options are not checked here)"))
+
+  if (r.issues.length) {
+    lines.push("", s.bold(s.red("Config issues")))
+    const byFile = new Map<string, Set<string>>()
+    for (const i of r.issues) {
+      const set = byFile.get(i.file) ?? new Set<string>()
+      set.add(`${i.path ? i.path + ": " : ""}${i.message}`)
+      byFile.set(i.file, set)
+    }
+    for (const [file, messages] of byFile) lines.push(`  ${file}`, ...[...messages].map((m) => `    ${m}`))
+  }
+
+  if (r.chains.length) {
+    lines.push("", s.bold("Chains") + s.dim(" (checked in this order: agent, then the primary model, then default)"))
+    lines.push(columns(r.chains.map((c) => [c.scope, c.scope === "default" ? "" : c.key, c.models.length > 1 ? c.models.join(" → ") : `${c.models[0]} ${s.dim("(no fallback)")}`])))
+  }
+
+  lines.push("", s.bold("Model health") + s.dim(` (${r.stateFile})`))
+  if (!r.health.length) lines.push(s.dim("  no failures recorded"))
+  else
+    lines.push(
+      columns(
+        r.health.map((h) => [
+          h.model,
+          h.cooling ? s.yellow(`cooling, ${formatWait(h.leftMs)} left`) : s.dim(`ok, cooldown ended ${relative(h.until, now)}`),
+          `until ${new Date(h.until).toISOString()}`,
+          h.code,
+          `strikes ${h.strikes}`,
+          h.message,
+        ]),
+      ),
+    )
+
+  lines.push("")
+  if (r.warnings.length) {
+    lines.push(s.bold(s.yellow(`Warnings (${r.warnings.length})`)))
+    for (const w of r.warnings) lines.push(`  ! ${w}`)
+    lines.push("")
+  }
+  const verdict =
+    r.exitCode === EXIT_CONFIG_INVALID ? s.red("config invalid: the plugin stays inactive until it is fixed") : r.exitCode === EXIT_WARNING ? s.yellow("config valid, with warnings") : s.green("all good")
+  lines.push(`Result: ${verdict} (exit ${r.exitCode})`)
+  io.out(lines.join("\n") + "\n")
+  return r.exitCode
+}
