@@ -26,3 +26,4 @@ export {
 export { configSchema, type RuntimeFallbackConfig } from "./config/schema.ts"
 export { loadConfig } from "./config/load.ts"
 export { systemClock, createManualClock, type Clock } from "./runtime/clock.ts"
+export { waitForSessionResult, evaluateSessionResult, type SessionResult, type WaitForSessionResultOptions } from "./subagent/watcher.ts"
