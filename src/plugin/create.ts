@@ -5,7 +5,7 @@ import { formatIssues, loadConfig, type LoadOptions } from "../config/load.ts"
 import { DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { createModelHealth, type ModelHealth } from "../fallback/health.ts"
 import { defaultStateFile, readHealthFile, writeHealthFile } from "../fallback/health-store.ts"
-import { createPromptGate } from "../gate/index.ts"
+import { createPromptGate, type PromptGate } from "../gate/index.ts"
 import { systemClock, type Clock } from "../runtime/clock.ts"
 import type { HostClient } from "../runtime/host-client.ts"
 import { createLogger, type Logger } from "../runtime/logger.ts"
@@ -45,7 +45,7 @@ export function detectHostMode(argv: readonly string[] = process.argv): HostMode
   return argv.slice(1, 4).includes("run") ? "run" : "serve"
 }
 
-export type Instance = { hooks: Hooks; runtime?: Runtime; config?: RuntimeFallbackConfig; error?: string }
+export type Instance = { hooks: Hooks; runtime?: Runtime; gate?: PromptGate; config?: RuntimeFallbackConfig; error?: string }
 
 export function createInstance(input: Pick<PluginInput, "client" | "directory">, options: unknown, deps: PluginDeps = {}): Instance {
   const env = deps.env ?? process.env
@@ -93,7 +93,7 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
     "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
     dispose: async () => runtime.dispose(),
   }
-  return { hooks, runtime, config }
+  return { hooks, runtime, gate, config }
 }
 
 export { DEFAULT_CONFIG }

@@ -231,7 +231,10 @@ export function createRuntime(d: RuntimeDeps): Runtime {
 
   function dispatch(sessionID: string, t: Tracked, e: Extract<Effect, { type: "dispatch" }>) {
     const turnID = e.turnID
+    /** After an async gap: is this still the session's record, turn and pending switch? */
+    const stillCurrent = () => !disposed && sessions.get(sessionID) === t && t.m.turn?.id === turnID && t.m.phase === "switching" && t.m.turn.dispatches === e.seq
     const send = (request: TurnRequest | undefined) => {
+      if (!stillCurrent()) return
       const body = buildDispatch(t, e, request)
       if (!body) {
         feed(sessionID, { type: "dispatch-result", turnID, status: "failed", ambiguous: false, error: "the user's turn could not be rebuilt" })
@@ -341,6 +344,14 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       .then((found) => {
         const backlog = t.backlog ?? []
         t.backlog = undefined
+        // The session was deleted (or its record replaced) meanwhile: this history belongs to nobody now.
+        if (disposed || sessions.get(sessionID) !== t) return
+        // A real user turn arrived meanwhile: the failure we adopted for is stale; keep only what followed it.
+        const takeover = backlog.findIndex((i) => i.type === "user-turn")
+        if (takeover >= 0) {
+          for (const i of backlog.slice(takeover)) feed(sessionID, i)
+          return
+        }
         if (!found) return
         t.userPersisted = true
         feed(sessionID, { type: "user-turn", request: found.request, model: found.model, agent: found.request.agent })

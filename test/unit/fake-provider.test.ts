@@ -14,7 +14,7 @@ const call = (model: string, stream = false, messages: unknown[] = [{ role: "use
 test("non-streamed reply", async () => {
   const r = await call("ok-model")
   expect(r.status).toBe(200)
-  expect((await r.json()).choices[0].message.content).toBe("Hello from fake model ok-model.")
+  expect(((await r.json()) as any).choices[0].message.content).toBe("Hello from fake model ok-model.")
 })
 
 test("streamed reply: SSE chunks, a usage chunk, [DONE]", async () => {
@@ -43,9 +43,9 @@ test("transient: retry-after on the first N, then a reply", async () => {
 
 test("mid-stream error object, and several tool calls then a text over the tool results", async () => {
   expect(await (await call("midstream-a", true)).text()).toContain('"error":{"message":"Insufficient credits (mid-stream)"')
-  const tools = await (await call("tool-x")).json()
+  const tools: any = await (await call("tool-x")).json()
   expect(tools.choices[0].message.tool_calls.map((c: any) => JSON.parse(c.function.arguments).a)).toEqual([1, 2])
-  const after = await (await call("tool-x", false, [{ role: "user", content: "hi" }, { role: "assistant", content: null }, { role: "tool", content: "r1" }, { role: "tool", content: "r2" }])).json()
+  const after: any = await (await call("tool-x", false, [{ role: "user", content: "hi" }, { role: "assistant", content: null }, { role: "tool", content: "r1" }, { role: "tool", content: "r2" }])).json()
   expect(after.choices[0].message.content).toBe("Tool finished. Tool result was: r1 || r2")
 })
 
