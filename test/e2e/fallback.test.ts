@@ -34,6 +34,7 @@ const MODELS = [
   "transient-a2-model",
   "quota-s1-model",
   "midstream-m1-model",
+  "flaky-f1-model",
 ]
 
 const latencies: Record<string, number> = {}
@@ -53,6 +54,8 @@ describe("runtime fallback in the real host", () => {
         "transient-t1-model": { kind: "transient", failures: 2, retryAfterSec: 1 },
         "slow-a1-model": { kind: "slow", words: 60, intervalMs: 100 },
         "transient-a2-model": { kind: "transient", failures: 50, retryAfterSec: 5 },
+        // a stream cut the host does not retry (its retry rules do not match this text), then a reply
+        "flaky-f1-model": { kind: "sequence", steps: [{ kind: "midstream", text: "Partial", error: { message: "stream disconnected before completion: error decoding response body", type: "stream_error" } }, { kind: "reply" }] },
       },
     })
   })
@@ -166,6 +169,22 @@ describe("runtime fallback in the real host", () => {
     latencies.midstream = backup[0]!.t - reqs[0]!.t
     expect(duplicatesIn(msgs, 1)).toMatchObject({ users: 1, replies: 1 })
     expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model backup-model.")
+  })
+
+  test("a transient error the host does not retry: the plugin's own bounded retry on the same model", async () => {
+    const sid = await w.host.createSession("own retry")
+    await w.host.prompt(sid, "hello", "fake/flaky-f1-model")
+    // the retry comes after the plugin's backoff (about 2 s), once the failed turn is already idle
+    await w.fake.waitForRequest((r) => r.sessionID === sid && r.behaviour === "reply", 30_000)
+    await w.host.waitForIdle(sid, 30_000)
+    const msgs = await w.host.messages(sid)
+    const reqs = w.fake.requests.filter((r) => r.sessionID === sid)
+    expect(reqs.map((r) => r.model)).toEqual(["flaky-f1-model", "flaky-f1-model"])
+    expect(reqs[1]!.userTexts).toEqual(["hello"])
+    expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model flaky-f1-model.")
+    expect(duplicatesIn(msgs, 1)).toMatchObject({ users: 1, replies: 1 })
+    const retry = w.host.trace().find((r) => r.session === sid && r.input === "failure" && r.code === "network")
+    expect(retry?.action).toBe("retry")
   })
 
   test("happy path after all that: zero host API calls by the plugin", async () => {

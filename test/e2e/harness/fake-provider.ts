@@ -10,7 +10,7 @@ export type Behaviour =
   | { kind: "transient"; failures: number; retryAfterSec?: number } // 429 rate limit, clears after `failures` requests
   | { kind: "credits" } // 402 insufficient credits, OpenRouter shape
   | { kind: "overloaded" } // persistent 503
-  | { kind: "midstream"; text?: string } // a few tokens, then an error object inside the SSE stream
+  | { kind: "midstream"; text?: string; error?: Record<string, unknown> } // a few tokens, then an error object inside the SSE stream
   | { kind: "slow"; words?: number; intervalMs?: number } // one word per interval
   | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string; also?: Array<Record<string, unknown>> } // tool call(s) (`also`: more calls of the same tool in the same step), then text
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> } // any raw error response
@@ -216,7 +216,7 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
       case "midstream": {
         log(rec)
         if (!stream) return fail(500, { error: { message: "midstream needs stream:true" } })
-        return midstream(res, model, behaviour.text ?? "Partial answer from the failing model")
+        return midstream(res, model, behaviour.text ?? "Partial answer from the failing model", behaviour.error)
       }
       case "slow":
         log(rec)
@@ -325,11 +325,11 @@ async function reply(res: ServerResponse, model: string, stream: boolean, o: { t
   res.end("data: [DONE]\n\n")
 }
 
-function midstream(res: ServerResponse, model: string, text: string) {
+function midstream(res: ServerResponse, model: string, text: string, error: Record<string, unknown> = { message: "Insufficient credits (mid-stream)", code: 402 }) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
   res.write(chunk(model, { role: "assistant", content: "" }))
   for (const [i, w] of text.split(" ").entries()) res.write(chunk(model, { content: (i ? " " : "") + w }))
-  res.write(`data: ${JSON.stringify({ error: { message: "Insufficient credits (mid-stream)", code: 402 } })}\n\n`)
+  res.write(`data: ${JSON.stringify({ error })}\n\n`)
   res.end()
 }
 
