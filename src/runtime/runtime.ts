@@ -6,31 +6,21 @@ import { classifyFailure } from "../failure/classify.ts"
 import type { ClassifyOptions, Failure } from "../failure/types.ts"
 import type { PromptGate } from "../gate/types.ts"
 import { normaliseEvent, type SessionEvent } from "../payload/event.ts"
-import {
-  INTERNAL_MARKER,
-  isMeaningfulCompletion,
-  isRealUserMessage,
-  normaliseMessages,
-  normalisePart,
-  orderMessages,
-  type MessageRecord,
-} from "../payload/message.ts"
+import { isMeaningfulCompletion, normalisePart, type MessageRecord } from "../payload/message.ts"
 import { describeModel, modelRef, sameModel, type ModelChoice } from "../payload/model.ts"
-import { candidateOrder } from "../fallback/chain.ts"
 import type { ModelHealth } from "../fallback/health.ts"
 import { initialState, reasonText, transition, type Ctx, type Effect, type Input, type SessionState, type Tried, type TurnRequest } from "../fallback/session.ts"
 import { formatWait } from "../failure/classify.ts"
 import type { Clock, TimerHandle } from "./clock.ts"
-import { partUpdater, type HostClient, type PromptPart } from "./host-client.ts"
+import { partUpdater, type HostClient } from "./host-client.ts"
 import type { Logger } from "./logger.ts"
 import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
+import { preRoute } from "./pre-route.ts"
+import { dispatchBody, lastRealTurn, replayableParts } from "./replay.ts"
 import { runModeMessage } from "./run-mode.ts"
+import { errorText, traceExtra } from "./trace-record.ts"
 
 export const SOURCE_PREFIX = "runtime-fallback:"
-
-/** The hidden prompt that resumes a turn whose tools already ran (replaying it could repeat side effects). */
-export const CONTINUE_TEXT =
-  "The previous model stopped with an error before it finished. Continue the task from where it left off. Do not repeat tool calls that already succeeded."
 
 /** How long a queued dispatch may wait for the host's idle signal before the runtime asks the host. */
 export const IDLE_WATCHDOG_MS = 10_000
@@ -235,7 +225,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     const stillCurrent = () => !disposed && sessions.get(sessionID) === t && t.m.turn?.id === turnID && t.m.phase === "switching" && t.m.turn.dispatches === e.seq
     const send = (request: TurnRequest | undefined) => {
       if (!stillCurrent()) return
-      const body = buildDispatch(t, e, request)
+      const body = dispatchBody(e.kind, e.turnID, request, t.userPersisted, e.agent)
       if (!body) {
         feed(sessionID, { type: "dispatch-result", turnID, status: "failed", ambiguous: false, error: "the user's turn could not be rebuilt" })
         return
@@ -265,30 +255,14 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         .catch((err) => d.logger.errorOnce("dispatch", "dispatch failed", err))
     }
     if (e.kind === "continue" || (e.request && (e.request.messageID || e.request.parts.length))) send(e.request)
-    else rebuildRequest(sessionID).then(send, (err) => {
+    else rebuildTurn(sessionID).then((found) => send(found?.request), (err) => {
       d.logger.errorOnce("rebuild", "could not read the session to rebuild the turn", err)
       send(undefined)
     })
   }
 
-  /** Replay: the host updates the original user message in place when we pass its id, so no parts are
-   *  resent and the history keeps one user message. Before the host persisted it, the captured parts go
-   *  along (with their original ids, so nothing is duplicated). Continue: a hidden prompt, new message. */
-  function buildDispatch(t: Tracked, e: Extract<Effect, { type: "dispatch" }>, request: TurnRequest | undefined): { messageID?: string; parts: PromptPart[]; agent?: string } | undefined {
-    const agent = request?.agent ?? e.agent
-    if (e.kind === "continue") return { parts: [{ type: "text", text: CONTINUE_TEXT, metadata: { [INTERNAL_MARKER]: { kind: "continue", turn: e.turnID } } }], agent }
-    if (!request) return undefined
-    if (request.messageID && (t.userPersisted || !request.parts.length)) return { messageID: request.messageID, parts: [], agent }
-    if (!request.parts.length) return undefined
-    return { messageID: request.messageID, parts: request.parts, agent }
-  }
-
-  async function rebuildRequest(sessionID: string): Promise<TurnRequest | undefined> {
-    const r = await d.client.session.messages({ path: { id: sessionID }, ...(query ? { query } : {}) })
-    const list = orderMessages(normaliseMessages(r))
-    const user = [...list].reverse().find(isRealUserMessage)
-    if (!user) return undefined
-    return { messageID: user.id, parts: [], agent: user.agent, variant: user.variant }
+  async function rebuildTurn(sessionID: string) {
+    return lastRealTurn(await d.client.session.messages({ path: { id: sessionID }, ...(query ? { query } : {}) }))
   }
 
   function idleWatchdog(sessionID: string) {
@@ -340,7 +314,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     // from the host's history, then replay what arrived meanwhile.
     const t = track(sessionID)
     t.backlog = [first]
-    rebuildRequestWithModel(sessionID)
+    rebuildTurn(sessionID)
       .then((found) => {
         const backlog = t.backlog ?? []
         t.backlog = undefined
@@ -352,7 +326,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
           for (const i of backlog.slice(takeover)) feed(sessionID, i)
           return
         }
-        if (!found) return
+        if (!found?.model) return
         t.userPersisted = true
         feed(sessionID, { type: "user-turn", request: found.request, model: found.model, agent: found.request.agent })
         for (const i of backlog) feed(sessionID, i)
@@ -361,16 +335,6 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         t.backlog = undefined
         d.logger.errorOnce("adopt", "could not read the session history", err)
       })
-  }
-
-  async function rebuildRequestWithModel(sessionID: string): Promise<{ request: TurnRequest; model: ModelChoice } | undefined> {
-    const r = await d.client.session.messages({ path: { id: sessionID }, ...(query ? { query } : {}) })
-    const list = orderMessages(normaliseMessages(r))
-    const user = [...list].reverse().find(isRealUserMessage)
-    const last = list[list.length - 1]
-    const model = (last?.role === "assistant" ? last.model : undefined) ?? user?.model
-    if (!user || !model) return undefined
-    return { request: { messageID: user.id, parts: [], agent: user.agent, variant: user.variant }, model: { ...model, variant: user.variant } }
   }
 
   function onEvent(ev: SessionEvent) {
@@ -485,7 +449,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         t.failFast = undefined
         if (!model) return feed(sessionID, { type: "user-turn", request, agent })
         const primary: ModelChoice = variant ? { ...model, variant } : model
-        const routed = preRoute(sessionID, t, primary, agent)
+        const routed = route(sessionID, t, primary, agent)
         if (routed && msgModel && typeof msgModel === "object") {
           // Mutate in place (the host ignores a replaced object) and keep the variant.
           msgModel.providerID = routed.to.providerID
@@ -562,63 +526,20 @@ export function createRuntime(d: RuntimeDeps): Runtime {
   }
 
   /** chat.message: a turn about to be sent to a cooling model moves to the next healthy one first. */
-  function preRoute(sessionID: string, t: Tracked, primary: ModelChoice, agent: string | undefined): { to: ModelChoice; skipped: Tried[] } | undefined {
+  function route(sessionID: string, t: Tracked, primary: ModelChoice, agent: string | undefined): { to: ModelChoice; skipped: Tried[] } | undefined {
     const now = d.clock.now()
-    const cooling = d.health.cooling(primary, now)
-    if (!cooling) return undefined
-    const skipped: Tried[] = []
-    for (const m of candidateOrder(d.config.chains, agent, primary)) {
-      const c = d.health.cooling(m, now)
-      if (!c) {
-        const key = `${describeModel(primary)}>${describeModel(m)}`
-        if (!t.noticed.has(key) && d.config.notify.toasts) {
-          t.noticed.add(key)
-          d.logger.toast("info", `${describeModel(primary)} is cooling down (${reasonText(cooling.code)}, back in ${formatWait(cooling.until - now)}) · using ${describeModel(m)}`, { session: sessionID })
-        }
-        d.logger.log("info", `pre-routed a new turn from ${describeModel(primary)} to ${describeModel(m)}`, { session: sessionID })
-        return { to: m, skipped }
-      }
-      skipped.push({ model: m, code: c.code, message: c.message })
+    const r = preRoute(d.health, d.config.chains, primary, agent, now)
+    if (r.kind === "healthy") return undefined
+    if (r.kind === "all-cooling") {
+      d.logger.log("warn", `every model in the chain of ${describeModel(primary)} is cooling down; sending to it anyway`, { session: sessionID })
+      return undefined
     }
-    d.logger.log("warn", `every model in the chain of ${describeModel(primary)} is cooling down; sending to it anyway`, { session: sessionID })
-    return undefined
-  }
-}
-
-function replayableParts(parts: unknown[]): PromptPart[] {
-  const out: PromptPart[] = []
-  for (const raw of parts) {
-    const p = normalisePart(raw)
-    if (!p || p.internal) continue
-    if (p.type === "text" && !p.synthetic && p.text) out.push({ type: "text", text: p.text, ...(p.id ? { id: p.id } : {}) })
-    else if (p.type === "file" && p.url && p.mime) out.push({ type: "file", mime: p.mime, url: p.url, ...(p.filename ? { filename: p.filename } : {}), ...(p.id ? { id: p.id } : {}) })
-  }
-  return out
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message
-  if (typeof e === "string") return e
-  try {
-    return JSON.stringify(e).slice(0, 200)
-  } catch {
-    return "unknown error"
-  }
-}
-
-function traceExtra(input: Input): Record<string, unknown> {
-  switch (input.type) {
-    case "retry-status":
-      return { attempt: input.attempt, code: input.failure.code, action: input.failure.action, rule: input.failure.rule }
-    case "failure":
-      return { code: input.failure.code, action: input.failure.action, rule: input.failure.rule, source: input.source, model: input.model ? describeModel(input.model) : undefined }
-    case "completed":
-      return { meaningful: input.meaningful, model: input.model ? describeModel(input.model) : undefined }
-    case "dispatch-result":
-      return { status: input.status }
-    case "user-turn":
-      return { model: input.model ? describeModel(input.model) : undefined, routed: input.current ? describeModel(input.current) : undefined }
-    default:
-      return {}
+    const key = `${describeModel(primary)}>${describeModel(r.to)}`
+    if (!t.noticed.has(key) && d.config.notify.toasts) {
+      t.noticed.add(key)
+      d.logger.toast("info", `${describeModel(primary)} is cooling down (${reasonText(r.cooling.code)}, back in ${formatWait(r.cooling.until - now)}) · using ${describeModel(r.to)}`, { session: sessionID })
+    }
+    d.logger.log("info", `pre-routed a new turn from ${describeModel(primary)} to ${describeModel(r.to)}`, { session: sessionID })
+    return { to: r.to, skipped: r.skipped }
   }
 }
