@@ -107,7 +107,8 @@ async function record(s: Scenario) {
         .filter((e) => e.type === "session.error")
         .map((e) => ({ atMs: e.t - t0, name: e.properties?.error?.name, statusCode: e.properties?.error?.data?.statusCode })),
       finalAssistant: last?.role === "assistant" ? { model: last.modelID, error: last.error?.name ?? null, finish: last.finish ?? null } : null,
-      answered: msgs.some((m) => m.info.role === "assistant" && m.parts.some((p: any) => p.type === "text" && p.text)),
+      answered: msgs.some((m) => m.info.role === "assistant" && !m.info.error && m.parts.some((p: any) => p.type === "text" && p.text)),
+      firstRequestToEndMs: main[0] ? t1 - main[0].t : null,
     }
     writeFileSync(join(OUT, `${s.name}.summary.json`), JSON.stringify(summary, null, 2) + "\n")
     const lines = readFileSync(recordFile, "utf8").split("\n").filter(Boolean).length
@@ -122,6 +123,11 @@ if (import.meta.main) {
   mkdirSync(OUT, { recursive: true })
   const wanted = process.argv.slice(2)
   const list = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS
-  // Scenarios are independent sandboxes; the long ones (host retries for ~70 s) run side by side.
-  await Promise.all(list.map((s) => record(s).catch((e) => console.error(`${s.name}: ${e?.message ?? e}`))))
+  // Scenarios are independent sandboxes. The long ones (the host retries for ~70 s, mostly waiting) run in the
+  // background; the short ones run one at a time so their timings are not skewed by parallel host start-ups.
+  const run = (s: Scenario) => record(s).catch((e) => console.error(`${s.name}: ${e?.message ?? e}`))
+  const long = list.filter((s) => (s.timeoutMs ?? 0) > 60_000)
+  const background = Promise.all(long.map(run))
+  for (const s of list.filter((x) => !long.includes(x))) await run(s)
+  await background
 }
