@@ -18,21 +18,12 @@ import { computeDedupeKey } from "./dedupe-key.ts"
 import { createPromptGate } from "./prompt-gate.ts"
 import { createFakeHost, flush, type HostBehavior, type HostCall } from "../../test/support/gate-fakes.ts"
 import type { DispatchOutcome } from "./types.ts"
+import { seededRandom as mulberry32 } from "../../test/support/prng.ts"
 
 const HOLD = 50
 const TIMEOUT = 400
 const WINDOW = 300
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Req = { id: number; sessionID: string; source: string; key: string; outcome?: DispatchOutcome; settledAt?: number; calls: number }
 type LastCall = { call: HostCall; req: Req; exempt: boolean }

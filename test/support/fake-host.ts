@@ -12,6 +12,7 @@ import type { Clock } from "../../src/runtime/clock.ts"
 import type { HostClient, SdkResult } from "../../src/runtime/host-client.ts"
 import type { Logger } from "../../src/runtime/logger.ts"
 import type { HostMode, Runtime } from "../../src/runtime/runtime.ts"
+export { seededRandom } from "./prng.ts"
 
 export type Behavior = "ok" | "error" | "throw" | "reject" | "hang" | "late"
 export type Method = "prompt" | "promptAsync" | "abort" | "messages" | "status" | "showToast" | "log"
@@ -161,14 +162,3 @@ export async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve()
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

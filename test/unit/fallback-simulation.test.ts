@@ -13,17 +13,8 @@ import { createInstance } from "../../src/plugin/create.ts"
 import { createManualClock } from "../../src/runtime/clock.ts"
 import type { Logger } from "../../src/runtime/logger.ts"
 import { createSimHost, type InternalCall, type SimBehaviour } from "../support/sim-host.ts"
+import { seededRandom as mulberry32 } from "../support/prng.ts"
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const PRIMARIES = ["ok-1", "quota-1", "credits-1", "transient-1", "overloaded-1", "midstream-1"]
 const FALLBACKS = ["quota-2", "credits-2", "ok-2", "overloaded-2", "ok-3", "midstream-2"]
