@@ -27,6 +27,7 @@ export const IDLE_WATCHDOG_MS = 10_000
 
 const MAX_TRACKED = 2_000
 const MAX_FAILED_IDS = 64
+const MAX_INTERNAL_IDS = 16
 
 export type HostMode = "serve" | "run"
 
@@ -230,7 +231,10 @@ export function createRuntime(d: RuntimeDeps): Runtime {
         feed(sessionID, { type: "dispatch-result", turnID, status: "failed", ambiguous: false, error: "the user's turn could not be rebuilt" })
         return
       }
-      if (body.messageID) t.internalIDs.add(body.messageID)
+      if (body.messageID) {
+        t.internalIDs.add(body.messageID)
+        if (t.internalIDs.size > MAX_INTERNAL_IDS) t.internalIDs.delete(t.internalIDs.values().next().value!)
+      }
       d.gate
         .dispatch({
           sessionID,
