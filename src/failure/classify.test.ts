@@ -144,3 +144,46 @@ describe("safe messages", () => {
     expect(f.message).toBe("You exceeded your current quota")
   })
 })
+
+// More provider messages in the shapes they are documented and reported in, beyond both corpora.
+const MORE: Array<[unknown, "retry" | "fallback" | "stop"]> = [
+  [{ statusCode: 529, responseBody: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }, "retry"],
+  ["The server had an error while processing your request. Sorry about that!", "retry"],
+  [{ statusCode: 400, responseBody: '{"error":{"message":"This model\'s maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}' }, "stop"],
+  [{ statusCode: 404, responseBody: '{"error":{"message":"The model `gpt-5-turbo` does not exist or you do not have access to it.","type":"invalid_request_error","code":"model_not_found"}}' }, "fallback"],
+  [{ statusCode: 429, responseBody: '{"error":{"message":"Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s.","type":"requests","code":"rate_limit_exceeded"}}' }, "fallback"],
+  [{ statusCode: 401, responseBody: '{"error":{"message":"You didn\'t provide an API key.","type":"invalid_request_error"}}' }, "fallback"],
+  [{ statusCode: 403, responseBody: '{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported"}}' }, "fallback"],
+  [{ statusCode: 413, responseBody: '{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum allowed number of bytes."}}' }, "stop"],
+  [{ statusCode: 429, responseBody: '{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}' }, "retry"],
+  [{ statusCode: 400, responseBody: '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}' }, "fallback"],
+  [{ statusCode: 429, responseBody: '{"object":"error","message":"Requests rate limit exceeded","type":"rate_limited","code":"1300"}' }, "retry"],
+  [{ statusCode: 429, responseBody: '{"code":"Team","error":"Your team has either used all available credits or reached its monthly spending limit."}' }, "fallback"],
+  ["Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-02-01 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds.", "retry"],
+  [{ statusCode: 400, responseBody: '{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI\'s content management policy.","type":null,"param":"prompt","code":"content_filter","status":400}}' }, "stop"],
+  ["ValidationException: The provided model identifier is invalid.", "fallback"],
+  ["AccessDeniedException: You don't have access to the model with the specified model ID.", "fallback"],
+  ['model "llama3" not found, try pulling it first', "fallback"],
+  ["No models loaded. Please load a model in the developer page or use the `lms load` command.", "fallback"],
+  ["Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model with base model: gemini-1.5-pro. Please submit a quota increase request.", "retry"],
+  ["read ECONNRESET", "retry"],
+  ["Client network socket disconnected before secure TLS connection was established", "retry"],
+  ["Request timed out.", "retry"],
+  ["No allowed providers are available for the selected model.", "fallback"],
+  ["Tokens per minute limit exceeded - too many tokens processed.", "retry"],
+  [{ statusCode: 400, responseBody: '{"type":"error","error":{"type":"invalid_request_error","message":"You have reached your specified API usage limits. You will regain access on 2025-08-01 at 00:00 UTC."}}' }, "fallback"],
+  [{ statusCode: 503, responseBody: '{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}' }, "retry"],
+  [{ statusCode: 429, responseBody: '{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}' }, "retry"],
+  [{ statusCode: 500, responseBody: '{"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}' }, "retry"],
+  ["Insufficient Balance", "fallback"],
+  [{ statusCode: 402, responseBody: '{"error":{"message":"Insufficient credits. Add more using https://openrouter.ai/credits","code":402}}' }, "fallback"],
+  ["You exceeded your current quota, please check your plan and billing details.", "fallback"],
+  [{ statusCode: 400, responseBody: '{"error":{"message":"Invalid value for \'tool_choice\'","type":"invalid_request_error"}}' }, "stop"],
+]
+
+describe("more provider messages", () => {
+  for (const [input, action] of MORE)
+    test(`${action}: ${JSON.stringify(input).slice(0, 90)}`, () => {
+      expect(classifyFailure(input, { now: NOW }).action).toBe(action)
+    })
+})

@@ -169,7 +169,7 @@ export const RULES: readonly Rule[] = [
     test: (f) =>
       says(
         f,
-        /model[_ ]not[_ ](?:found|supported|available)|(?:the )?model\b.{0,120}?(?:does not exist|doesn['’]t exist|not found|is not supported|isn['’]t supported|not supported|is not available|isn['’]t available|is unavailable|has been deprecated|was deprecated|is deprecated|decommissioned|retired|is not a valid model)|not (?:allowed|permitted|authori[sz]ed) to (?:use|access) (?:this |the )?(?:[\w-]+ )?model|deployment(?: for this resource)? (?:does not exist|not found)|no such model|unknown model|invalid model|model name is invalid|(?:don't|do not) have access to (?:this|the) model|no (?:available )?(?:model )?(?:provider|endpoints?) (?:found|available|that (?:meets|supports))|no endpoints found|not available in your (?:region|country)|模型不存在|模型.{0,6}(?:不支持|已下线)/,
+        /model[_ ]not[_ ](?:found|supported|available)|(?:the )?model\b.{0,120}?(?:does not exist|doesn['’]t exist|not found|is not supported|isn['’]t supported|not supported|is not available|isn['’]t available|is unavailable|has been deprecated|was deprecated|is deprecated|decommissioned|retired|is not a valid model)|not (?:allowed|permitted|authori[sz]ed) to (?:use|access) (?:this |the )?(?:[\w-]+ )?model|deployment(?: for this resource)? (?:does not exist|not found)|no such model|unknown model|invalid model|model (?:identifier |id |name )?(?:is )?(?:invalid|not valid)|no models? (?:is |are )?loaded|(?:don't|do not) have access to (?:this|the) model|no (?:available )?(?:model )?(?:provider|endpoints?) (?:found|available|that (?:meets|supports))|no (?:allowed |available )?providers? (?:are |is )?available|no endpoints found|not available in your (?:region|country)|模型不存在|模型.{0,6}(?:不支持|已下线)/,
       ),
   },
 
@@ -261,7 +261,7 @@ export const RULES: readonly Rule[] = [
     why: "the message says the provider had an internal or upstream error",
     test: (f) =>
       !clientStatus(f) &&
-      says(f, /internal (?:server )?error|server error|bad gateway|upstream (?:error|request failed|connect)|provider returned error|is down\b|invalid response from|something went wrong on our end|error occurred while processing your request|you can retry your request|服务器错误|内部错误/),
+      says(f, /internal (?:server )?error|server error|bad gateway|upstream (?:error|request failed|connect)|provider returned error|is down\b|invalid response from|something went wrong on our end|error (?:occurred )?while processing (?:your|the) request|server had an error|you can retry your request|服务器错误|内部错误/),
   },
 
   // ---- timeout and network ------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ export const RULES: readonly Rule[] = [
     test: (f) =>
       says(
         f,
-        /econnreset|econnrefused|enotfound|eai_again|epipe|ehostunreach|enetunreach|und_err_\w+|socket hang up|socket connection was closed|fetch failed|failed to fetch|network[ _-]?error|unable to connect|could not connect|connection (?:reset|refused|error|lost|closed|aborted)|stream (?:closed|terminated|ended) unexpectedly|stream disconnected|disconnected before completion|error decoding response|error (?:while )?reading (?:the )?(?:server )?response|transport error|premature close|\bterminated\b|getaddrinfo|tls handshake|certificate has expired|网络错误/,
+        /econnreset|econnrefused|enotfound|eai_again|epipe|ehostunreach|enetunreach|und_err_\w+|socket hang up|socket connection was closed|socket disconnected|network socket|fetch failed|failed to fetch|network[ _-]?error|unable to connect|could not connect|connection (?:reset|refused|error|lost|closed|aborted)|stream (?:closed|terminated|ended) unexpectedly|stream disconnected|disconnected before completion|error decoding response|error (?:while )?reading (?:the )?(?:server )?response|transport error|premature close|\bterminated\b|getaddrinfo|tls handshake|certificate has expired|网络错误/,
       ) || marker(f, /^(?:apiconnectionerror|connectionerror|fetcherror|networkerror)$/),
   },
 
