@@ -497,7 +497,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
           }
         }
         // A parent whose delegated child failed gets the child's fallback answer instead (subagent/delegation.ts).
-        if (handled.size > 0 || delegation.active()) await delegation.transform(msgs, handled.size > 0)
+        if (handled.size > 0 || delegation.active()) await delegation.transform(msgs, handled.size > 0, typeof sessionID === "string" ? sessionID : undefined)
       } catch (err) {
         d.logger.errorOnce("transform", "messages.transform hook failed", err)
       }

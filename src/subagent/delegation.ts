@@ -122,9 +122,20 @@ export function createDelegation(d: DelegationDeps) {
       return rewritten.size > 0 || waits.size > 0
     },
     /** Rewrites, in place, errored task parts whose child the plugin recovered or gave up on. */
-    async transform(messages: unknown[], anyChildHandled: boolean): Promise<void> {
+    /**
+     * `parentID` is the session whose request is being built: if it is aborted or goes idle meanwhile (the user
+     * pressed escape), the wait ends at once and its parts stay as they are.
+     */
+    async transform(messages: unknown[], anyChildHandled: boolean, parentID?: string): Promise<void> {
       if (!anyChildHandled && rewritten.size === 0) return
       const pending: Array<Promise<void>> = []
+      let stopWatchingParent = () => {}
+      const parentGone = new Promise<SessionResult>((resolve) => {
+        if (!parentID) return
+        stopWatchingParent = d.subscribe(parentID, (ev) => {
+          if (ev.kind === "idle" || ev.kind === "error") resolve({ status: "cancelled" })
+        })
+      })
       for (const m of messages) {
         const parts = (m as { parts?: unknown })?.parts
         if (!Array.isArray(parts)) continue
@@ -141,7 +152,7 @@ export function createDelegation(d: DelegationDeps) {
           if (!childID || !status || status.outcome === "cancelled" || status.outcome === "stopped" || status.outcome === "deleted") continue
           const original = part.state
           pending.push(
-            waitFor(childID, status).then((result) => {
+            Promise.race([waitFor(childID, status), parentGone]).then((result) => {
               const next = resultState(childID, original, result)
               if (!next) return
               part.state = next
@@ -155,7 +166,13 @@ export function createDelegation(d: DelegationDeps) {
           )
         }
       }
-      if (pending.length) await Promise.all(pending)
+      if (pending.length) {
+        try {
+          await Promise.all(pending)
+        } finally {
+          stopWatchingParent()
+        }
+      } else stopWatchingParent()
     },
     dispose() {
       rewritten.clear()
