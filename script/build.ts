@@ -1,7 +1,7 @@
 // `npm run build` (also `prepack`): dist/ for publishing, then schema.json (and the README reference).
 //   dist/index.js   library API (src/index.ts)       ESM, target node
 //   dist/server.js  plugin module (src/server.ts)     ESM, target node (the host itself loads src/server.ts)
-//   dist/cli.js     CLI (src/cli/main.ts)             ESM, target node; bin/opencode-runtime-fallback.mjs runs it
+//   dist/cli.js     CLI (src/cli/main.ts)             ESM, target node; bin/opencode-turn-fallback.mjs runs it
 //   dist/**/*.d.ts  declarations via tsc -p tsconfig.build.json, relative ".ts" specifiers rewritten to ".js"
 // Dependencies and node builtins stay external: the installed package resolves them from node_modules.
 import { spawnSync } from "node:child_process"

@@ -65,7 +65,7 @@ async function runOnce(host: Host, fake: FakeProvider, label: string) {
 async function main() {
   const compare = process.argv.includes("--compare")
   const fake = await startFakeProvider()
-  console.log(bold("opencode-runtime-fallback demo"))
+  console.log(bold("opencode-turn-fallback demo"))
   console.log(dim(`real opencode host (node_modules/opencode-ai), fake OpenAI-compatible provider at ${fake.url}`))
   console.log(dim(`primary ${PRIMARY} answers 429 insufficient_quota; runtime-fallback.jsonc: ${JSON.stringify(CONFIG)}\n`))
   const host = await startHost({ provider: fake, models: ["quota-model"], files: { "config/opencode/runtime-fallback.jsonc": JSON.stringify(CONFIG) }, label: "demo" })

@@ -25,5 +25,5 @@ export {
 } from "./gate/index.ts"
 export { configSchema, type RuntimeFallbackConfig } from "./config/schema.ts"
 export { loadConfig } from "./config/load.ts"
-export { systemClock, createManualClock, type Clock } from "./runtime/clock.ts"
+export { systemClock, createManualClock, type Clock } from "./host/clock.ts"
 export { waitForSessionResult, evaluateSessionResult, type SessionResult, type WaitForSessionResultOptions } from "./subagent/watcher.ts"

@@ -15,5 +15,5 @@ async function server(input: PluginInput, options?: Record<string, unknown>): Pr
   }
 }
 
-const plugin: PluginModule & { id: string } = { id: "opencode-runtime-fallback", server }
+const plugin: PluginModule & { id: string } = { id: "opencode-turn-fallback", server }
 export default plugin

@@ -3,7 +3,7 @@
 // written to disk) and a config with a fallback chain.
 import { configSchema, type RuntimeFallbackConfigInput } from "../../src/config/schema.ts"
 import { createModelHealth } from "../../src/fallback/health.ts"
-import { createManualClock, type ManualClock } from "../../src/runtime/clock.ts"
+import { createManualClock, type ManualClock } from "../../src/host/clock.ts"
 import { createFakeHostClient, createPluginUnderTest, type FakeHostClient, type PluginUnderTest } from "../../test/support/fake-host.ts"
 
 export const PRIMARY = { providerID: "fake", modelID: "credits-model" }

@@ -4,7 +4,7 @@
 import { z } from "zod"
 import { configSchema } from "../config/schema.ts"
 
-export const SCHEMA_ID = "https://unpkg.com/opencode-runtime-fallback/schema.json"
+export const SCHEMA_ID = "https://unpkg.com/opencode-turn-fallback/schema.json"
 export const REFERENCE_START = "<!-- config-reference:start -->"
 export const REFERENCE_END = "<!-- config-reference:end -->"
 

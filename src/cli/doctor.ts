@@ -112,7 +112,7 @@ export function doctor(o: DoctorOptions, io: CliIo): number {
   }
   const s = style(io.color)
   const now = io.now()
-  const lines: string[] = [s.bold(`opencode-runtime-fallback doctor${r.version ? ` ${r.version}` : ""}`), `project: ${r.directory}`, "", s.bold("Config files")]
+  const lines: string[] = [s.bold(`opencode-turn-fallback doctor${r.version ? ` ${r.version}` : ""}`), `project: ${r.directory}`, "", s.bold("Config files")]
   lines.push(
     columns(
       r.files.map((f) => [

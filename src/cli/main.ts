@@ -1,4 +1,4 @@
-// CLI entry: argument parsing and dispatch. bin/opencode-runtime-fallback.mjs runs the bundled dist/cli.js,
+// CLI entry: argument parsing and dispatch. bin/opencode-turn-fallback.mjs runs the bundled dist/cli.js,
 // or this file through bun in a checkout without dist/.
 //
 // Exit codes (also in --help):
@@ -14,7 +14,7 @@ import { explain, EXIT_USAGE } from "./explain.ts"
 import type { CliIo } from "./format.ts"
 
 export const VERSION: string = version
-const NAME = "opencode-runtime-fallback"
+const NAME = "opencode-turn-fallback"
 
 export const HELP = `${NAME} ${VERSION}: check the runtime-fallback plugin's config and test its error rules.
 

@@ -1,7 +1,7 @@
 // Finds, parses (JSONC), validates and merges the config layers. Merge order, later wins:
 //   1. user:    $XDG_CONFIG_HOME/opencode/runtime-fallback.jsonc|json (default ~/.config/opencode/)
 //   2. project: <project>/.opencode/runtime-fallback.jsonc|json
-//   3. inline:  the options of the opencode.json tuple ["opencode-runtime-fallback", {…}]
+//   3. inline:  the options of the opencode.json tuple ["opencode-turn-fallback", {…}]
 // Each layer is validated on its own so an error names the file it is in. Objects merge key by key; arrays
 // and scalars are replaced. Never throws: problems come back as readable issues.
 import { existsSync, readFileSync } from "node:fs"

@@ -72,7 +72,7 @@ export const configSchema = z
             }),
           )
           .default([])
-          .meta({ description: "Your own rules, checked before the built-in table. Test them with `opencode-runtime-fallback explain`." }),
+          .meta({ description: "Your own rules, checked before the built-in table. Test them with `opencode-turn-fallback explain`." }),
       })
       .prefault({})
       .meta({ description: "How provider errors are classified." }),
@@ -105,7 +105,7 @@ export const configSchema = z
       .meta({ description: "User-visible notices." }),
     debug: z.boolean().default(false).meta({ description: "Log every decision at debug level (never prompt text or secrets)." }),
   })
-  .meta({ title: "opencode-runtime-fallback config", description: "Config of the opencode-runtime-fallback plugin." })
+  .meta({ title: "opencode-turn-fallback config", description: "Config of the opencode-turn-fallback plugin." })
 
 export type RuntimeFallbackConfig = z.output<typeof configSchema>
 export type RuntimeFallbackConfigInput = z.input<typeof configSchema>

@@ -3,7 +3,7 @@
 // `system`, `tools`, `mode` and `source` are deliberately not part of it; `messageID` only counts for a
 // prompt without parts (a re-run of that message), where it is the only thing that says what is sent.
 import { createHash } from "node:crypto"
-import type { PromptBody, PromptPart } from "../runtime/host-client.ts"
+import type { PromptBody, PromptPart } from "../host/client.ts"
 
 export type DedupeInput = {
   sessionID: string

@@ -1,6 +1,6 @@
 // The only place in the plugin that calls `session.prompt` / `session.promptAsync` (the audit in
 // test/unit/audit-prompt-calls.test.ts enforces that nothing outside src/gate/ does). Nothing here throws.
-import { sdkFailed, type PromptClient, type SdkResult } from "../runtime/host-client.ts"
+import { sdkFailed, type PromptClient, type SdkResult } from "../host/client.ts"
 import { PromptGateError } from "./errors.ts"
 import type { NormalizedRequest } from "./normalize-request.ts"
 import type { DispatchOutcome } from "./types.ts"

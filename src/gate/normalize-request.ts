@@ -1,6 +1,6 @@
 // Checks a dispatch request (it may carry host-derived data, so nothing here throws) and turns it into the
 // gate's internal form: host body, dedupe key and flags.
-import type { PromptBody } from "../runtime/host-client.ts"
+import type { PromptBody } from "../host/client.ts"
 import { computeDedupeKey } from "./dedupe-key.ts"
 import { buildPromptBody } from "./prompt-body.ts"
 import { isValidSource } from "./source.ts"

@@ -1,6 +1,6 @@
 // Builds the host request body for an internal prompt: text parts are copied with `synthetic: true`, other
 // parts pass through as they are; undefined keys are omitted. Never mutates the caller's objects.
-import type { PromptBody, PromptPart } from "../runtime/host-client.ts"
+import type { PromptBody, PromptPart } from "../host/client.ts"
 import type { InternalPromptRequest } from "./types.ts"
 
 export function markSynthetic(parts: readonly PromptPart[]): PromptPart[] {

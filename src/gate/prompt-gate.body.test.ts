@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
-import type { PromptPart } from "../runtime/host-client.ts"
+import type { PromptPart } from "../host/client.ts"
 import { createPromptGate } from "./prompt-gate.ts"
-import { createManualClock } from "../runtime/clock.ts"
+import { createManualClock } from "../host/clock.ts"
 import { flush, HOLD, req, setupGate, text } from "../../test/support/gate-fakes.ts"
 
 describe("prompt gate: host request", () => {

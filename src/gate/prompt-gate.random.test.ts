@@ -12,8 +12,8 @@
 // `failed{dispatchAttempted:true}` iff the request reached the host. At the end (idle everything, advance
 // far) every promise has settled, no session state is tracked and no timer is pending.
 import { expect, test } from "bun:test"
-import { createManualClock } from "../runtime/clock.ts"
-import type { PromptPart } from "../runtime/host-client.ts"
+import { createManualClock } from "../host/clock.ts"
+import type { PromptPart } from "../host/client.ts"
 import { computeDedupeKey } from "./dedupe-key.ts"
 import { createPromptGate } from "./prompt-gate.ts"
 import { createFakeHost, flush, type HostBehavior, type HostCall } from "../../test/support/gate-fakes.ts"

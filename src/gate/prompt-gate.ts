@@ -36,7 +36,7 @@
 //     capped by `maxQueuePerSession` and the dedupe memory by MAX_RECENT_PER_SESSION.
 // 14. After onSessionDeleted()/dispose() no host call is made for that state: `teardown()` empties it and every
 //     timer/late-result path checks `sessions.get(id) === state` / `state.reservation === reservation`.
-import { systemClock } from "../runtime/clock.ts"
+import { systemClock } from "../host/clock.ts"
 import { PromptGateError } from "./errors.ts"
 import { startHostCall } from "./host-call.ts"
 import { normalizeRequest, type NormalizedRequest } from "./normalize-request.ts"

@@ -1,5 +1,5 @@
 // Per-session bookkeeping of the prompt gate: the reservation, the FIFO queue and the dedupe memory.
-import type { TimerHandle } from "../runtime/clock.ts"
+import type { TimerHandle } from "../host/clock.ts"
 import type { NormalizedRequest } from "./normalize-request.ts"
 import type { DispatchOutcome, SessionSnapshot } from "./types.ts"
 

@@ -1,6 +1,6 @@
 // Public types of the prompt gate (see prompt-gate.ts for the invariants).
-import type { Clock } from "../runtime/clock.ts"
-import type { PromptBody, PromptClient, PromptPart } from "../runtime/host-client.ts"
+import type { Clock } from "../host/clock.ts"
+import type { PromptBody, PromptClient, PromptPart } from "../host/client.ts"
 
 export type GateLogLevel = "debug" | "info" | "warn" | "error"
 export type GateLog = (level: GateLogLevel, message: string, extra?: Record<string, unknown>) => void

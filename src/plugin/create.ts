@@ -6,9 +6,9 @@ import { DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { createModelHealth, type ModelHealth } from "../fallback/health.ts"
 import { defaultStateFile, readHealthFile, writeHealthFile } from "../fallback/health-store.ts"
 import { createPromptGate, type PromptGate } from "../gate/index.ts"
-import { systemClock, type Clock } from "../runtime/clock.ts"
-import type { HostClient } from "../runtime/host-client.ts"
-import { createLogger, type Logger } from "../runtime/logger.ts"
+import { systemClock, type Clock } from "../host/clock.ts"
+import type { HostClient } from "../host/client.ts"
+import { createLogger, type Logger } from "../host/logger.ts"
 import { createRuntime, type HostMode, type Runtime } from "../runtime/runtime.ts"
 
 export type PluginDeps = {

@@ -5,7 +5,7 @@
 import { INTERNAL_MARKER, isRealUserMessage, normaliseMessages, normalisePart, orderMessages } from "../payload/message.ts"
 import type { ModelChoice } from "../payload/model.ts"
 import type { DispatchKind, TurnRequest } from "../fallback/session.ts"
-import type { PromptPart } from "./host-client.ts"
+import type { PromptPart } from "../host/client.ts"
 
 /** The hidden prompt that resumes a turn whose tools already ran. */
 export const CONTINUE_TEXT =

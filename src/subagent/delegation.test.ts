@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import type { SessionEvent } from "../payload/event.ts"
-import { createManualClock } from "../runtime/clock.ts"
-import { createLogger } from "../runtime/logger.ts"
+import { createManualClock } from "../host/clock.ts"
+import { createLogger } from "../host/logger.ts"
 import { createDelegation, formatTaskOutput, type ChildStatus } from "./delegation.ts"
 
 const CHILD = "ses_child"

@@ -15,9 +15,9 @@ import type { Failure } from "../failure/types.ts"
 import type { SessionEvent } from "../payload/event.ts"
 import { describeModel, type ModelRef } from "../payload/model.ts"
 import { reasonText } from "../fallback/session.ts"
-import type { Clock } from "../runtime/clock.ts"
-import type { HostClient, PartUpdater } from "../runtime/host-client.ts"
-import type { Logger } from "../runtime/logger.ts"
+import type { Clock } from "../host/clock.ts"
+import type { HostClient, PartUpdater } from "../host/client.ts"
+import type { Logger } from "../host/logger.ts"
 import { waitForSessionResult, type SessionResult } from "./watcher.ts"
 
 export type ChildStatus = {
@@ -38,7 +38,7 @@ export type DelegationDeps = {
   /** the child's status, if the runtime handled a failure in it */
   childStatus(sessionID: string): ChildStatus | undefined
   subscribe(sessionID: string, listener: (event: SessionEvent) => void): () => void
-  /** stores a rewritten part in the host (see runtime/host-client.ts partUpdater) */
+  /** stores a rewritten part in the host (see host/client.ts partUpdater) */
   updatePart?: PartUpdater
 }
 

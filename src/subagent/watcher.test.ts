@@ -1,6 +1,6 @@
 // Each watcher rule, with a manual clock and a fake messages client.
 import { describe, expect, test } from "bun:test"
-import { createManualClock } from "../runtime/clock.ts"
+import { createManualClock } from "../host/clock.ts"
 import type { SessionEvent } from "../payload/event.ts"
 import { normaliseMessages } from "../payload/message.ts"
 import { evaluateSessionResult, waitForSessionResult } from "./watcher.ts"

@@ -11,8 +11,8 @@ import type { Failure } from "../failure/types.ts"
 import type { SessionEvent } from "../payload/event.ts"
 import { isMeaningfulCompletion, normaliseMessages, orderMessages, type MessageWithParts } from "../payload/message.ts"
 import type { ModelRef } from "../payload/model.ts"
-import { systemClock, type Clock, type TimerHandle } from "../runtime/clock.ts"
-import type { HostClient } from "../runtime/host-client.ts"
+import { systemClock, type Clock, type TimerHandle } from "../host/clock.ts"
+import type { HostClient } from "../host/client.ts"
 
 export type SessionResult =
   | { status: "completed"; text: string; messageID?: string; model?: ModelRef }

@@ -1,7 +1,7 @@
 // The published package, end to end: `npm pack` (prepack builds dist/), check the tarball is lean, install
 // it into a fresh project from the tarball (its dependencies come from the npm registry), then
-//   - the real host loads it: as a path spec pointing at <project>/node_modules/opencode-runtime-fallback,
-//     and as the npm spec "opencode-runtime-fallback@file:<abs tarball>", which the host installs itself
+//   - the real host loads it: as a path spec pointing at <project>/node_modules/opencode-turn-fallback,
+//     and as the npm spec "opencode-turn-fallback@file:<abs tarball>", which the host installs itself
 //     with npm's Arborist into $XDG_CACHE_HOME/opencode/packages (its dependencies from the registry too);
 //   - the library entry imports under node (dist/index.js) and bun (src/index.ts via the "bun" condition);
 //   - the CLI runs through npx from the installed package (node, dist/cli.js).
@@ -14,7 +14,7 @@ import { join } from "node:path"
 import { startFakeProvider, type FakeProvider } from "./harness/fake-provider.ts"
 import { REPO_ROOT, startHost, type Host, type PluginSpec } from "./harness/host.ts"
 
-const NAME = "opencode-runtime-fallback"
+const NAME = "opencode-turn-fallback"
 const BUN = join(REPO_ROOT, "node_modules", ".bin", "bun")
 const TSC = join(REPO_ROOT, "node_modules", ".bin", "tsc")
 
@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe("the tarball", () => {
   test("is lean: built entries, sources for the host, schema, bin; no tests, fixtures or CLI sources", () => {
-    for (const f of ["package.json", "dist/index.js", "dist/server.js", "dist/cli.js", "dist/index.d.ts", "dist/server.d.ts", "src/server.ts", "src/index.ts", "schema.json", "bin/opencode-runtime-fallback.mjs"])
+    for (const f of ["package.json", "dist/index.js", "dist/server.js", "dist/cli.js", "dist/index.d.ts", "dist/server.d.ts", "src/server.ts", "src/index.ts", "schema.json", "bin/opencode-turn-fallback.mjs"])
       expect(entries).toContain(f)
     const offending = entries.filter((e) => /^test\//.test(e) || /fixtures?\//.test(e) || /\.test\.ts$/.test(e) || /^script\//.test(e) || /^src\/cli\//.test(e) || /\.tgz$/.test(e) || /^node_modules\//.test(e) || /^tsconfig/.test(e))
     expect(offending).toEqual([])
@@ -117,7 +117,7 @@ describe("the real host", () => {
     await host.stop()
   }, 180_000)
 
-  test('installs and loads the npm spec "opencode-runtime-fallback@file:<tarball>"', async () => {
+  test('installs and loads the npm spec "opencode-turn-fallback@file:<tarball>"', async () => {
     // The host installs npm specs itself (Arborist, scripts off). The harness points npm at a dead registry
     // and offline; this variant needs the real registry for the package's dependencies (the shared npm
     // cache filled by the install above makes that quick).
@@ -175,7 +175,7 @@ describe("the installed library and CLI", () => {
     expect(r.status).toBe(0)
   })
 
-  test("npx opencode-runtime-fallback explain works from the installed package", () => {
+  test("npx opencode-turn-fallback explain works from the installed package", () => {
     const env = { XDG_CONFIG_HOME: join(work, "no-config"), XDG_STATE_HOME: join(work, "no-state"), NO_COLOR: "1" }
     const r = run("npx", ["--no-install", NAME, "explain", "You exceeded your current quota"], { cwd: project, env })
     expect(r.stderr.split("\n").filter((l) => l && !/^npm warn/i.test(l))).toEqual([])

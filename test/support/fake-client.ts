@@ -1,6 +1,6 @@
 // A fake host client that records every call the plugin makes. Tests assert on `calls`; results can be
 // scripted per method (a value, a thrown error, or a promise that never settles).
-import type { HostClient } from "../../src/runtime/host-client.ts"
+import type { HostClient } from "../../src/host/client.ts"
 
 export type Call = { method: string; args: any }
 export type Behaviour = "ok" | "error" | "throw" | "hang"

@@ -1,7 +1,7 @@
 // Test-only helpers for the gate's tests: a scriptable fake host client, a microtask flush and an outcome
 // tracker. No real time: everything runs on `createManualClock`.
-import { createManualClock, type Clock, type ManualClock } from "../../src/runtime/clock.ts"
-import type { PromptArgs, PromptClient, SdkResult } from "../../src/runtime/host-client.ts"
+import { createManualClock, type Clock, type ManualClock } from "../../src/host/clock.ts"
+import type { PromptArgs, PromptClient, SdkResult } from "../../src/host/client.ts"
 import { createPromptGate } from "../../src/gate/prompt-gate.ts"
 import type { DispatchOutcome, GateLogLevel, InternalPromptRequest, PromptGate, PromptGateOptions } from "../../src/gate/types.ts"
 

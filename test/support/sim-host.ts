@@ -9,7 +9,7 @@
 //  - a prompt to a busy session is queued, and dropped if the running step fails or is aborted;
 //  - a prompt with an existing messageID updates that user message in place.
 // Time comes from the manual clock; host events are scheduled and delivered by `step()`.
-import type { ManualClock } from "../../src/runtime/clock.ts"
+import type { ManualClock } from "../../src/host/clock.ts"
 
 export type SimBehaviour = "ok" | "quota" | "credits" | "transient" | "overloaded" | "midstream" | "slow"
 

@@ -206,7 +206,7 @@ describe("audit: only src/gate/ calls session.prompt / session.promptAsync", () 
   test("the walker sees the gate's own host call, and skips test files", () => {
     const files = listSourceFiles(SRC)
     expect(files).toContain("gate/host-call.ts")
-    expect(files).toContain("runtime/host-client.ts")
+    expect(files).toContain("host/client.ts")
     expect(files.some((f) => f.endsWith(".test.ts"))).toBe(false)
     const gateCall = findPromptCallViolations("src/gate/host-call.ts", readFileSync(join(SRC, "gate/host-call.ts"), "utf8"))
     expect(gateCall.length).toBeGreaterThan(0)
@@ -260,9 +260,9 @@ describe("audit: only src/gate/ calls session.prompt / session.promptAsync", () 
     })
   }
 
-  test("type-only declarations are not flagged (src/runtime/host-client.ts and inline types)", () => {
-    const hostClient = readFileSync(join(SRC, "runtime/host-client.ts"), "utf8")
-    expect(findPromptCallViolations("src/runtime/host-client.ts", hostClient)).toEqual([])
+  test("type-only declarations are not flagged (src/host/client.ts and inline types)", () => {
+    const hostClient = readFileSync(join(SRC, "host/client.ts"), "utf8")
+    expect(findPromptCallViolations("src/host/client.ts", hostClient)).toEqual([])
     const types = [
       `import type { PromptClient } from "./host-client.ts"`,
       `interface Session { prompt(a: unknown): Promise<unknown>; promptAsync: (a: unknown) => Promise<unknown> }`,

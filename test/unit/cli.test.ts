@@ -330,7 +330,7 @@ describe("generated config docs", () => {
     expect(text).toBe(renderJsonSchema())
     const json = JSON.parse(text)
     expect(json.$id).toMatch(/schema\.json$/)
-    expect(json.title).toBe("opencode-runtime-fallback config")
+    expect(json.title).toBe("opencode-turn-fallback config")
     expect(json.properties.retry.properties.maxHostAttempts).toMatchObject({ default: 2, type: "integer", minimum: 0, maximum: 20 })
     expect(json.properties.retry.properties.maxHostAttempts.description).toBeString()
     expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER))

@@ -5,7 +5,7 @@ import { expect, test } from "bun:test"
 test("the plugin module exports only the default { id, server }", async () => {
   const mod = await import("../../src/server.ts")
   expect(Object.keys(mod)).toEqual(["default"])
-  expect(mod.default.id).toBe("opencode-runtime-fallback")
+  expect(mod.default.id).toBe("opencode-turn-fallback")
   expect(typeof mod.default.server).toBe("function")
 })
 

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { configSchema } from "../../src/config/schema.ts"
 import { createModelHealth } from "../../src/fallback/health.ts"
 import { createInstance } from "../../src/plugin/create.ts"
-import { createManualClock } from "../../src/runtime/clock.ts"
+import { createManualClock } from "../../src/host/clock.ts"
 import { createFakeClient } from "../support/fake-client.ts"
 import { loadRecording } from "../support/fixtures.ts"
 

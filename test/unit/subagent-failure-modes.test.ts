@@ -4,7 +4,7 @@ import { configSchema } from "../../src/config/schema.ts"
 import { createModelHealth } from "../../src/fallback/health.ts"
 import { createPromptGate } from "../../src/gate/index.ts"
 import { createInstance } from "../../src/plugin/create.ts"
-import { createManualClock } from "../../src/runtime/clock.ts"
+import { createManualClock } from "../../src/host/clock.ts"
 import { createFakeClient } from "../support/fake-client.ts"
 
 const CHILD = "ses_child"

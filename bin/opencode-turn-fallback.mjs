@@ -26,7 +26,7 @@ const bun = existsSync(source) ? findBun() : undefined
 if (bun) {
   const r = spawnSync(bun, [source, ...args], { stdio: "inherit" })
   if (r.error) {
-    process.stderr.write(`opencode-runtime-fallback: cannot run ${bun}: ${r.error.message}\n`)
+    process.stderr.write(`opencode-turn-fallback: cannot run ${bun}: ${r.error.message}\n`)
     process.exitCode = 1
   } else if (r.signal) process.kill(process.pid, r.signal)
   else process.exitCode = r.status ?? 1
@@ -34,6 +34,6 @@ if (bun) {
   const cli = await import(pathToFileURL(bundled).href)
   await cli.main(args)
 } else {
-  process.stderr.write("opencode-runtime-fallback: dist/cli.js is missing; run `npm run build` (or install bun to run from source)\n")
+  process.stderr.write("opencode-turn-fallback: dist/cli.js is missing; run `npm run build` (or install bun to run from source)\n")
   process.exitCode = 1
 }

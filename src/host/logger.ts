@@ -3,7 +3,7 @@
 // Messages carry the plugin name because the host log drops the service name. Never pass prompt text or
 // secrets here: callers log ids, model names, codes and redacted failure messages only.
 import { appendFileSync } from "node:fs"
-import type { HostClient, LogBody, ToastBody } from "./host-client.ts"
+import type { HostClient, LogBody, ToastBody } from "./client.ts"
 
 export const SERVICE = "runtime-fallback"
 export const PREFIX = "runtime-fallback"
