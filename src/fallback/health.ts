@@ -25,8 +25,13 @@ export type ModelHealth = {
   cooling(model: ModelRef, now: number): HealthEntry | undefined
   /** Records a failure; returns the new entry when the failure cools the model down. */
   recordFailure(model: ModelRef, failure: Failure, now: number): HealthEntry | undefined
-  /** A model answered: forget its strikes. */
-  recordSuccess(model: ModelRef): void
+  /**
+   * A model answered in an attempt that started at `startedAt`: forget its strikes, unless the cooldown was
+   * recorded after that attempt started (an answer requested before the model failed says nothing about now).
+   */
+  recordSuccess(model: ModelRef, startedAt: number): void
+  /** A transient failure (overload, 5xx): counted by the shared breaker where one is configured. */
+  recordTransient?(model: ModelRef, failure: Failure, now: number): void
   entries(): HealthEntry[]
   /** Adds entries read from the state file; the later `until` wins. Does not trigger `onChange`. */
   merge(entries: readonly HealthEntry[]): void
@@ -59,9 +64,12 @@ export function createModelHealth(policy: CooldownPolicy, onChange?: (entries: H
       changed()
       return entry
     },
-    recordSuccess(model) {
+    recordSuccess(model, startedAt) {
       const key = modelKey(model)
-      if (map.delete(key)) changed([key])
+      const e = map.get(key)
+      if (!e || e.at >= startedAt) return
+      map.delete(key)
+      changed([key])
     },
     entries: () => [...map.values()],
     merge(entries) {

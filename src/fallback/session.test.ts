@@ -4,7 +4,7 @@ import { configSchema } from "../config/schema.ts"
 import type { Failure } from "../failure/types.ts"
 import { modelKey, type ModelChoice, type ModelRef } from "../payload/model.ts"
 import type { HealthEntry } from "./health.ts"
-import { initialState, transition, type Ctx, type Effect, type Input, type SessionState } from "./session.ts"
+import { initialState, LIFECYCLE, transition, turnByID, type Ctx, type Effect, type Input, type SessionState } from "./session.ts"
 
 const A: ModelChoice = { providerID: "p", modelID: "a" }
 const B: ModelChoice = { providerID: "p", modelID: "b" }
@@ -13,7 +13,10 @@ const NOW = 1_000_000
 
 const fail = (code: Failure["code"], action: Failure["action"], extra: Partial<Failure> = {}): Failure => ({ code, action, retryable: action !== "stop", message: `${code} happened`, rule: `${code}.test`, reason: "test", ...extra })
 const QUOTA = fail("quota_exhausted", "fallback")
+const CREDITS = fail("payment_required", "fallback", { statusCode: 402 })
 const RATE = fail("rate_limited", "retry")
+const NET = fail("network", "retry")
+const ABORTED = fail("aborted", "stop")
 
 function ctx(over: { cooling?: string[]; config?: unknown; now?: number } = {}): Ctx {
   const config = configSchema.parse(over.config ?? { chains: { default: ["p/b", "q/c"] } })
@@ -27,241 +30,317 @@ function ctx(over: { cooling?: string[]; config?: unknown; now?: number } = {}):
 }
 
 /** Runs inputs in order, returning the final state and all effects. */
-function drive(inputs: Input[], c: Ctx = ctx(), state: SessionState = initialState("s")) {
+function drive(inputs: Input[], c: Ctx | ((i: number) => Ctx) = ctx(), state: SessionState = initialState("s")) {
   const effects: Effect[] = []
-  for (const i of inputs) {
-    const r = transition(state, i, c)
+  inputs.forEach((i, n) => {
+    const r = transition(state, i, typeof c === "function" ? c(n) : c)
     state = r.state
     effects.push(...r.effects)
-  }
+  })
   return { state, effects, types: effects.filter((e) => e.type !== "log").map((e) => e.type) }
 }
 
-const turn = (model: ModelChoice = A, agent?: string): Input => ({ type: "user-turn", request: { messageID: "msg_1", parts: [{ type: "text", text: "hi", id: "prt_1" }], agent }, model, agent })
+const user = (id = "u1", model: ModelChoice = A, agent?: string): Input => ({ type: "user-message", id, model, agent })
+const row = (id: string, parentID: string, model: ModelChoice, o: Partial<Extract<Input, { type: "assistant" }>> = {}): Input => ({ type: "assistant", id, parentID, model, completed: false, meaningful: false, created: NOW, ...o })
+const answer = (id: string, parentID: string, model: ModelChoice): Input => row(id, parentID, model, { completed: true, meaningful: true, finish: "stop" })
+const erroredRow = (id: string, parentID: string, model: ModelChoice, failure: Failure): Input => row(id, parentID, model, { completed: true, failure })
+const sessionError = (failure: Failure): Input => ({ type: "session-error", failure })
+const retry = (attempt: number, failure: Failure = RATE, next?: number): Input => ({ type: "retry-status", attempt, failure, next })
+const idle: Input = { type: "idle" }
+const busy: Input = { type: "busy" }
+const accepted = (turnID = "u1", seq = 1): Input => ({ type: "dispatch-result", turnID, seq, status: "dispatched" })
 const dispatches = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { type: "dispatch" }> => e.type === "dispatch")
-const accepted: Input = { type: "dispatch-result", turnID: "msg_1", status: "dispatched" }
+const notices = (effects: Effect[]) => effects.flatMap((e) => (e.type === "notice" ? [e.notice] : []))
+const phase = (s: SessionState, id = "u1") => turnByID(s, id)?.phase.name
 
-describe("a real user turn", () => {
-  test("starts watching on the chosen model", () => {
-    const { state } = drive([turn()])
-    expect(state.phase).toBe("running")
-    expect(state.turn?.current).toEqual(A)
-    expect(state.turn?.id).toBe("msg_1")
+/** A 402 on A, the host's full end of run: session.error, idle, the errored row, idle. */
+const credits402 = (turnID = "u1", rowID = "a1", model: ModelChoice = A): Input[] => [row(rowID, turnID, model), sessionError(CREDITS), idle, erroredRow(rowID, turnID, model, CREDITS), idle]
+
+describe("user turns, keyed by the user message they answer", () => {
+  test("a user message starts a turn on the chosen model", () => {
+    const { state } = drive([user()])
+    expect(phase(state)).toBe("running")
+    expect(turnByID(state, "u1")?.attempt.model).toEqual(A)
   })
-  test("while a switch is pending, cancels queued internal prompts and timers", () => {
-    const { types } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, turn()])
-    expect(types.slice(-2)).toEqual(["cancel-queued", "clear-timer"])
+  test("a pre-routed turn starts on the routed model, with the skipped model recorded and the session model to give back", () => {
+    const { state } = drive([{ type: "user-message", id: "u1", model: A, routed: { to: B, skipped: [{ model: A, code: "quota_exhausted", message: "x" }] } }])
+    expect(turnByID(state, "u1")?.attempt.model).toEqual(B)
+    expect(turnByID(state, "u1")?.tried.map((t) => t.model)).toEqual([A])
+    expect(state.drift?.model).toEqual(A)
   })
-  test("pre-routed turns start on the routed model with the skipped model recorded", () => {
-    const { state } = drive([{ ...(turn() as Extract<Input, { type: "user-turn" }>), current: B, skipped: [{ model: A, code: "quota_exhausted", message: "x" }] }])
-    expect(state.turn?.current).toEqual(B)
-    expect(state.turn?.tried.map((t) => t.model)).toEqual([A])
+  test("a follow-up typed while the first turn runs gets its own turn and its own rescue", () => {
+    const { state, effects } = drive([user("u1"), row("a1", "u1", A), user("u2"), answer("a1", "u1", A), ...credits402("u2", "a2")])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "answered" })
+    expect(dispatches(effects)).toEqual([{ type: "dispatch", turnID: "u2", seq: 1, kind: "replay", model: B, agent: undefined }])
+  })
+  test("the first turn's answer does not settle the queued follow-up on the same model", () => {
+    const { state } = drive([user("u1"), row("a1", "u1", A), user("u2"), answer("a1", "u1", A)])
+    expect(phase(state, "u2")).toBe("running")
+  })
+  test("an errored row whose turn the plugin never saw is adopted and rescued", () => {
+    const { effects } = drive([erroredRow("a1", "u9", A, CREDITS), idle])
+    expect(dispatches(effects).map((d) => [d.turnID, d.model.modelID])).toEqual([["u9", "b"]])
+  })
+  test("a retry status with no known turn adopts the turn of the latest assistant row", () => {
+    const { effects } = drive([row("a1", "u9", A), retry(1, QUOTA)])
+    expect(effects.some((e) => e.type === "abort")).toBe(true)
   })
 })
 
-describe("fallback action", () => {
-  test("first retry status: cool down, abort the host's retry, re-dispatch on the next model", () => {
-    const { state, effects, types } = drive([turn(), { type: "retry-status", attempt: 1, failure: QUOTA }])
-    expect(types).toEqual(["cooldown", "abort", "dispatch"])
-    expect(dispatches(effects)[0]).toMatchObject({ model: B, kind: "replay", request: { messageID: "msg_1" } })
-    expect(state.phase).toBe("switching")
-    expect(state.turn?.abortPending).toBe(true)
+describe("a failure the host does not retry: act when the run has ended", () => {
+  test("session.error alone sends nothing; the idle published with it sends nothing either", () => {
+    const { types, state } = drive([user(), row("a1", "u1", A), sessionError(CREDITS), idle])
+    expect(types).not.toContain("dispatch")
+    expect(types).toContain("cooldown")
+    expect(phase(state)).toBe("ending")
   })
-  test("session.error: no abort needed, the turn already ended", () => {
-    const { types } = drive([turn(), { type: "failure", failure: fail("payment_required", "fallback", { statusCode: 402 }), source: "session.error" }])
-    expect(types).toEqual(["cooldown", "dispatch"])
+  test("the re-dispatch goes out at the idle that follows the errored row's final write", () => {
+    const inputs = [user(), ...credits402()]
+    const before = drive(inputs.slice(0, -1))
+    expect(dispatches(before.effects)).toHaveLength(0)
+    const { effects } = drive(inputs)
+    expect(dispatches(effects)).toEqual([{ type: "dispatch", turnID: "u1", seq: 1, kind: "replay", model: B, agent: undefined }])
   })
-  test("the notice comes only once the gate accepted the dispatch, with the cooldown left", () => {
-    const c = ctx({ cooling: ["p/a"] })
-    const before = drive([turn(), { type: "retry-status", attempt: 1, failure: QUOTA }], c)
-    expect(before.types).not.toContain("toast")
-    const after = drive([accepted], c, before.state)
-    const toast = after.effects.find((e) => e.type === "toast")
-    expect(toast).toMatchObject({ variant: "warning" })
-    expect((toast as { message: string }).message).toBe("quota exhausted on p/a · switched to p/b · p/a back in 1h")
-    expect(after.state.turn?.current).toEqual(B)
-    expect(after.state.phase).toBe("running")
-  })
-  test("skips cooling models", () => {
-    const { effects } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ cooling: ["p/b"] }))
-    expect(dispatches(effects)[0]?.model).toEqual(C)
-  })
-  test("chain resolution: agents, then models[primary], then default", () => {
-    const config = { chains: { default: ["q/c"], models: { "p/a": ["p/b"] }, agents: { plan: ["q/c", "p/b"] } } }
-    const viaAgent = drive([turn(A, "plan"), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ config }))
-    expect(dispatches(viaAgent.effects)[0]?.model).toEqual(C)
-    const viaModel = drive([turn(A, "build"), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ config }))
-    expect(dispatches(viaModel.effects)[0]?.model).toEqual(B)
-    const viaDefault = drive([turn(B, "build"), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ config }))
-    expect(dispatches(viaDefault.effects)[0]?.model).toEqual(C)
-  })
-  test("a variant of an exhausted model is not a fresh quota", () => {
-    const config = { chains: { default: [{ model: "p/a", variant: "low" }, "q/c"] } }
-    const { effects } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ config }))
-    expect(dispatches(effects)[0]?.model).toEqual(C)
-  })
-  test("a variant from the chain is carried to the dispatch", () => {
-    const config = { chains: { default: [{ model: "q/c", variant: "high" }] } }
-    const { effects } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }], ctx({ config }))
-    expect(dispatches(effects)[0]?.model).toEqual({ ...C, variant: "high" })
-  })
-  test("tools already ran: a hidden continue instead of a replay", () => {
-    const { effects } = drive([turn(), { type: "tool-activity" }, { type: "failure", failure: QUOTA, source: "session.error" }])
-    expect(dispatches(effects)[0]?.kind).toBe("continue")
-  })
-})
-
-describe("retry action (transient)", () => {
-  test("the host's own short retries are left alone", () => {
-    const { types, state } = drive([turn(), { type: "retry-status", attempt: 1, next: NOW + 2000, failure: RATE }, { type: "retry-status", attempt: 2, next: NOW + 4000, failure: RATE }])
-    expect(types).toEqual([])
-    expect(state.phase).toBe("running")
-  })
-  test("more host attempts than configured: move on", () => {
-    const { types, effects } = drive([turn(), { type: "retry-status", attempt: 3, next: NOW + 8000, failure: RATE }])
-    expect(types).toEqual(["abort", "dispatch"])
-    expect(dispatches(effects)[0]?.model).toEqual(B)
-  })
-  test("the host's next try further off than the threshold: move on at once", () => {
-    const { types } = drive([turn(), { type: "retry-status", attempt: 1, next: NOW + 45_000, failure: RATE }])
-    expect(types).toEqual(["abort", "dispatch"])
-  })
-  test("transient errors are never cooled down", () => {
-    const { types } = drive([turn(), { type: "retry-status", attempt: 3, failure: fail("overloaded", "retry") }])
-    expect(types).not.toContain("cooldown")
-  })
-  test("an error the host did not retry gets our own bounded backoff on the same model", () => {
-    const c = ctx()
-    let r = drive([turn(), { type: "failure", failure: fail("network", "retry"), source: "session.error" }], c)
-    expect(r.types).toEqual(["set-timer"])
-    expect((r.effects.find((e) => e.type === "set-timer") as { ms: number }).ms).toBe(2200) // 2 s + 0.5 × 20 % jitter
-    r = drive([{ type: "timer", name: "backoff" }], c, r.state)
-    expect(dispatches(r.effects)[0]).toMatchObject({ model: A, kind: "retry" })
-  })
-  test("backoff grows to the cap and honours retry-after up to it", () => {
-    const c = ctx()
-    let state = drive([turn()], c).state
-    const delays: number[] = []
-    for (let i = 0; i < 5; i++) {
-      const f = drive([{ type: "failure", failure: fail("server_error", "retry", i === 4 ? { retryAfterMs: 90_000 } : {}), source: "session.error" }], c, state)
-      delays.push((f.effects.find((e) => e.type === "set-timer") as { ms: number }).ms)
-      state = drive([{ type: "timer", name: "backoff" }, accepted], c, f.state).state
-    }
-    expect(delays).toEqual([2200, 4400, 8800, 17600, 32000])
-    const last = drive([{ type: "failure", failure: fail("server_error", "retry"), source: "session.error" }], c, state)
-    expect(dispatches(last.effects)[0]?.model).toEqual(B) // five own retries did not help: move on
-  })
-  test("after the host gave up on its own retries: move on", () => {
-    const { effects } = drive([turn(), { type: "retry-status", attempt: 1, failure: RATE }, { type: "failure", failure: RATE, source: "session.error" }])
-    expect(dispatches(effects)[0]?.model).toEqual(B)
-  })
-  test("a user abort cancels the backoff", () => {
-    const { types, state } = drive([turn(), { type: "failure", failure: fail("network", "retry"), source: "session.error" }, { type: "failure", failure: fail("aborted", "stop"), source: "session.error" }])
-    expect(types).toEqual(["set-timer", "cancel-queued", "clear-timer"])
-    expect(state.turn?.outcome).toBe("cancelled")
-    expect(drive([{ type: "timer", name: "backoff" }], ctx(), state).types).toEqual([])
-  })
-})
-
-describe("stop action", () => {
-  test("context overflow is left to the host's compaction", () => {
-    const { types, state } = drive([turn(), { type: "failure", failure: fail("context_overflow", "stop"), source: "session.error" }])
-    expect(types).toEqual([])
-    expect(state.turn?.outcome).toBe("stopped")
-  })
-})
-
-describe("cancellation", () => {
-  test("a MessageAbortedError we did not cause is the user's word", () => {
-    const { types, state } = drive([turn(), { type: "failure", failure: fail("aborted", "stop"), source: "session.error" }])
-    expect(types).toEqual(["cancel-queued", "clear-timer"])
-    expect(state.turn?.outcome).toBe("cancelled")
-  })
-  test("an empty completion during the host's retry wait, not caused by us, is a user abort", () => {
-    const { state, types } = drive([turn(), { type: "retry-status", attempt: 1, failure: RATE }, { type: "completed", meaningful: false, model: A, hasError: false }])
-    expect(types).toEqual(["cancel-queued", "clear-timer"])
-    expect(state.turn?.outcome).toBe("cancelled")
-  })
-  test("the echo of our own abort is recognised and never counted as the user's", () => {
-    const echo = drive([turn(), { type: "retry-status", attempt: 1, failure: QUOTA }, { type: "completed", meaningful: false, model: A, hasError: false }])
-    expect(echo.state.phase).toBe("switching")
-    expect(echo.state.turn?.abortPending).toBe(false)
-    const named = drive([turn(), { type: "retry-status", attempt: 1, failure: QUOTA }, { type: "failure", failure: fail("aborted", "stop"), source: "session.error" }])
-    expect(named.state.phase).toBe("switching")
-    expect(named.types).not.toContain("cancel-queued")
-  })
-  test("deletion cancels queued prompts and timers", () => {
-    const { types, state } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, { type: "deleted" }])
-    expect(types.slice(-2)).toEqual(["cancel-queued", "clear-timer"])
-    expect(state.phase).toBe("settled")
-    expect(drive([accepted], ctx(), state).types).toEqual([])
-  })
-})
-
-describe("success", () => {
-  test("a meaningful completion settles the turn, forgets the model's strikes and cancels stale prompts", () => {
-    const { types, state } = drive([turn(), { type: "completed", meaningful: true, model: A, hasError: false }])
-    expect(types).toEqual(["cancel-queued", "clear-timer", "healthy"])
-    expect(state.turn?.outcome).toBe("answered")
-  })
-  test("an empty completion row is not an answer", () => {
-    const { state } = drive([turn(), { type: "completed", meaningful: false, model: A, hasError: false }])
-    expect(state.phase).toBe("running")
-  })
-  test("the fallback model's answer settles the turn", () => {
-    const { state } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, accepted, { type: "completed", meaningful: true, model: B, hasError: false }])
-    expect(state.turn?.outcome).toBe("answered")
-  })
-  test("the fallback's answer arriving before the gate's reply is adopted", () => {
-    const { state } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, { type: "completed", meaningful: true, model: B, hasError: false }])
-    expect(state.turn?.outcome).toBe("answered")
-  })
-})
-
-describe("stale signals", () => {
-  test("errors of the model we left are ignored", () => {
-    const { types, state } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, accepted, { type: "failure", failure: QUOTA, model: A, source: "message" }])
-    expect(types).toEqual(["cooldown", "dispatch", "toast"])
-    expect(state.phase).toBe("running")
-  })
-  test("a second signal for the same failure does not dispatch twice", () => {
-    const { effects } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, { type: "failure", failure: QUOTA, model: A, source: "message" }])
+  test("the errored row first, then session.error: the next idle sends", () => {
+    const { effects } = drive([user(), row("a1", "u1", A), erroredRow("a1", "u1", A, CREDITS), sessionError(CREDITS), idle])
     expect(dispatches(effects)).toHaveLength(1)
   })
+  test("no errored row after the idle: the short run-end timer sends", () => {
+    const { effects, state } = drive([user(), row("a1", "u1", A), sessionError(CREDITS), idle, { type: "timer", name: "run-end", turnID: "u1" }])
+    expect(effects).toContainEqual({ type: "set-timer", name: "run-end", turnID: "u1", ms: LIFECYCLE.idleWithoutWriteMs })
+    expect(dispatches(effects)).toHaveLength(1)
+    expect(phase(state)).toBe("verifying")
+  })
+  test("the agent of the turn travels with the re-dispatch", () => {
+    const { effects } = drive([user("u1", A, "plan"), ...credits402()])
+    expect(dispatches(effects)[0]?.agent).toBe("plan")
+  })
+  test("a target that started cooling while the run ended is skipped", () => {
+    const inputs = [user(), ...credits402()]
+    const { effects } = drive(inputs, (i) => (i === inputs.length - 1 ? ctx({ cooling: ["p/b"] }) : ctx()))
+    expect(dispatches(effects).map((d) => d.model)).toEqual([C])
+  })
 })
 
-describe("bounds", () => {
-  test("chain exhausted: one notice naming every model and why, and no dispatch", () => {
-    const c = ctx()
-    const { effects, state } = drive(
-      [turn(), { type: "retry-status", attempt: 1, failure: QUOTA }, accepted, { type: "failure", failure: fail("payment_required", "fallback", { statusCode: 402 }), model: B, source: "message" }, accepted, { type: "failure", failure: fail("model_missing", "fallback"), source: "session.error" }],
-      c,
-    )
+describe("a failure the host retries: abort its retry first", () => {
+  test("quota at the first retry status: abort, then dispatch once the abort returned", () => {
+    const before = drive([user(), row("a1", "u1", A), retry(1, QUOTA)])
+    expect(before.types).toEqual(["cooldown", "abort", "set-timer"])
+    const { effects } = drive([user(), row("a1", "u1", A), retry(1, QUOTA), { type: "abort-done", turnID: "u1", ok: true }])
+    expect(dispatches(effects).map((d) => d.model)).toEqual([B])
+  })
+  test("the echo of our abort (an empty completion) is not the user's abort", () => {
+    const { state } = drive([user(), row("a1", "u1", A), retry(1, QUOTA), row("a1", "u1", A, { completed: true }), { type: "abort-done", turnID: "u1", ok: true }])
+    expect(phase(state)).toBe("verifying")
+  })
+  test("a failed abort waits for the host's own end of the run", () => {
+    const { effects } = drive([user(), row("a1", "u1", A), retry(1, QUOTA), { type: "abort-done", turnID: "u1", ok: false }])
+    expect(dispatches(effects)).toHaveLength(0)
+    const after = drive([user(), row("a1", "u1", A), retry(1, QUOTA), { type: "abort-done", turnID: "u1", ok: false }, erroredRow("a1", "u1", A, QUOTA), idle])
+    expect(dispatches(after.effects)).toHaveLength(1)
+  })
+  test("the host's own short retries are left alone", () => {
+    const { types } = drive([user(), row("a1", "u1", A), retry(1), retry(2)])
+    expect(types).toEqual(["transient", "transient"])
+  })
+  test("more host attempts than configured: move on", () => {
+    const { types } = drive([user(), row("a1", "u1", A), retry(1), retry(2), retry(3)])
+    expect(types.slice(-2)).toEqual(["abort", "set-timer"])
+  })
+  test("the host's next try further off than the threshold: move on at once", () => {
+    const { types } = drive([user(), row("a1", "u1", A), retry(1, RATE, NOW + 120_000)])
+    expect(types).toContain("abort")
+  })
+  test("transient errors are never cooled down", () => {
+    const { types } = drive([user(), row("a1", "u1", A), retry(1), retry(2), retry(3)])
+    expect(types).not.toContain("cooldown")
+  })
+  test("after the host gave up on its own retries: move on, no own backoff", () => {
+    const { effects } = drive([user(), row("a1", "u1", A), retry(1), retry(2), sessionError(RATE), erroredRow("a1", "u1", A, RATE), idle])
+    expect(dispatches(effects).map((d) => d.model)).toEqual([B])
+  })
+})
+
+describe("verified dispatch", () => {
+  const sent = [user(), ...credits402(), accepted()]
+  test("the switch counts when the new model's row answers our dispatch's message", () => {
+    const { state, effects } = drive([...sent, { type: "internal-message", id: "r1" }, busy, row("b1", "r1", B)])
+    expect(phase(state)).toBe("running")
+    expect(turnByID(state, "u1")?.attempt).toMatchObject({ model: B, userID: "r1", rows: ["b1"] })
+    expect(effects).toContainEqual({ type: "release", turnID: "u1" })
+  })
+  test("the switch notice waits for the new model's output, and is never shown for a dispatch that did not run", () => {
+    const confirmed = drive([...sent, { type: "internal-message", id: "r1" }, busy, row("b1", "r1", B)])
+    expect(notices(confirmed.effects)).toEqual([])
+    const started = drive([...sent, { type: "internal-message", id: "r1" }, busy, row("b1", "r1", B), { type: "output", messageID: "b1", tool: false }])
+    expect(notices(started.effects)).toEqual([{ type: "switched", from: A, to: B, code: "payment_required", backInMs: undefined }])
+  })
+  test("the answer itself shows a pending notice once", () => {
+    const { effects } = drive([...sent, { type: "internal-message", id: "r1" }, row("b1", "r1", B), { type: "output", messageID: "b1", tool: false }, answer("b1", "r1", B)])
+    expect(notices(effects)).toHaveLength(1)
+  })
+  test("stored, then idle with no run, then silence: the host dropped it, and it is sent again", () => {
+    const { effects, state } = drive([...sent, { type: "internal-message", id: "r1" }, idle, { type: "timer", name: "quiet", turnID: "u1" }])
+    expect(dispatches(effects).map((d) => [d.seq, d.model.modelID])).toEqual([
+      [1, "b"],
+      [2, "b"],
+    ])
+    const release = effects.findIndex((e) => e.type === "release")
+    const second = effects.findIndex((e) => e.type === "dispatch" && e.seq === 2)
+    expect(release).toBeGreaterThan(-1)
+    expect(release).toBeLessThan(second)
+    expect(turnByID(state, "u1")?.dispatches).toBe(2)
+  })
+  test("a run that starts after the idle is not a drop", () => {
+    const { effects } = drive([...sent, { type: "internal-message", id: "r1" }, idle, busy, { type: "timer", name: "quiet", turnID: "u1" }])
+    expect(dispatches(effects)).toHaveLength(1)
+  })
+  test("an idle before our message was stored (the failed run's own) is not a drop", () => {
+    const { state } = drive([...sent, idle])
+    expect((turnByID(state, "u1")?.phase as { quiet?: boolean }).quiet).toBe(false)
+  })
+  test("dropped again at the dispatch bound: said once, plainly, and nothing more is sent", () => {
+    const config = { chains: { default: ["p/b"] }, limits: { maxDispatchesPerTurn: 1 } }
+    const { effects, state } = drive([...sent, { type: "internal-message", id: "r1" }, idle, { type: "timer", name: "quiet", turnID: "u1" }], ctx({ config }))
+    expect(dispatches(effects)).toHaveLength(1)
+    expect(notices(effects)).toEqual([{ type: "not-started", to: B }])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "not-started" })
+  })
+  test("a verification that saw nothing asks the host; an idle host means a drop", () => {
+    const asked = drive([...sent, { type: "timer", name: "verify", turnID: "u1" }])
+    expect(asked.effects).toContainEqual({ type: "check-run", turnID: "u1", seq: 1 })
+    const { effects } = drive([...sent, { type: "timer", name: "verify", turnID: "u1" }, { type: "run-state", turnID: "u1", seq: 1, busy: false }])
     expect(dispatches(effects)).toHaveLength(2)
-    const notices = effects.filter((e) => e.type === "toast" && e.variant === "error")
-    expect(notices).toHaveLength(1)
-    expect((notices[0] as { message: string }).message).toBe("No model could answer. Tried: p/a (quota exhausted), p/b (out of credits 402), q/c (model unavailable).")
-    expect(state.turn?.outcome).toBe("exhausted")
+    const still = drive([...sent, { type: "timer", name: "verify", turnID: "u1" }, { type: "run-state", turnID: "u1", seq: 1, busy: true }])
+    expect(dispatches(still.effects)).toHaveLength(1)
   })
-  test("exhausted while the host is still retrying: its retry is aborted too", () => {
-    const { types } = drive([turn(), { type: "retry-status", attempt: 1, failure: QUOTA }], ctx({ config: {} }))
-    expect(types).toEqual(["cooldown", "abort", "cancel-queued", "clear-timer", "toast"])
-  })
-  test("never more dispatches per turn than configured", () => {
-    const c = ctx({ config: { chains: { default: ["p/b", "q/c", "q/d", "q/e"] }, limits: { maxDispatchesPerTurn: 2 } } })
-    const inputs: Input[] = [turn()]
-    for (let i = 0; i < 5; i++) inputs.push({ type: "failure", failure: fail("model_missing", "fallback"), source: "session.error" }, accepted)
-    const { effects } = drive(inputs, c)
-    expect(dispatches(effects)).toHaveLength(2)
-    expect(effects.filter((e) => e.type === "toast" && e.variant === "error")).toHaveLength(1)
-  })
-  test("a refused dispatch counts as a failed model and the next one is tried", () => {
-    const { effects } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, { type: "dispatch-result", turnID: "msg_1", status: "failed", ambiguous: false, error: "400" }])
+  test("a refused dispatch counts as a failed model and the next one is tried at once", () => {
+    const { effects } = drive([user(), ...credits402(), { type: "dispatch-result", turnID: "u1", seq: 1, status: "failed", ambiguous: false, error: "400" }])
     expect(dispatches(effects).map((d) => d.model)).toEqual([B, C])
   })
   test("an ambiguous dispatch failure is not re-sent blindly", () => {
-    const { effects, state } = drive([turn(), { type: "failure", failure: QUOTA, source: "session.error" }, { type: "dispatch-result", turnID: "msg_1", status: "failed", ambiguous: true, error: "timeout" }])
+    const { effects, state } = drive([user(), ...credits402(), { type: "dispatch-result", turnID: "u1", seq: 1, status: "failed", ambiguous: true, error: "timeout" }])
     expect(dispatches(effects)).toHaveLength(1)
-    expect(state.turn?.current).toEqual(B)
+    expect(phase(state)).toBe("verifying")
+  })
+  test("the second hop: the fallback fails too, and the third model is dispatched after its run ends", () => {
+    const { effects } = drive([...sent, { type: "internal-message", id: "r1" }, row("b1", "r1", B), sessionError(QUOTA), idle, erroredRow("b1", "r1", B, QUOTA), idle])
+    expect(dispatches(effects).map((d) => d.model)).toEqual([B, C])
+    expect(notices(effects)).toEqual([{ type: "switched", from: A, to: B, code: "payment_required", backInMs: undefined }])
+  })
+})
+
+describe("what is told and kept", () => {
+  test("chain exhausted after the run ended: one notice naming every model, and a note on the last row", () => {
+    const config = { chains: { default: ["p/b"] } }
+    const { effects, state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), ...credits402("u1", "b1", B).slice(1).map((i) => (i.type === "assistant" ? { ...i, parentID: "r1", model: B } : i))], ctx({ config }))
+    const n = notices(effects).filter((x) => x.type === "exhausted")
+    expect(n).toEqual([{ type: "exhausted", tried: [{ model: A, code: "payment_required", statusCode: 402 }, { model: B, code: "payment_required", statusCode: 402 }], bound: undefined, noChain: false }])
+    expect(effects).toContainEqual({ type: "history-note", messageID: "b1", notice: n[0]! })
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "exhausted" })
+  })
+  test("no chain configured: exhausted at once, with the hint", () => {
+    const { effects } = drive([user(), ...credits402()], ctx({ config: {} }))
+    expect(notices(effects)).toEqual([{ type: "exhausted", tried: [{ model: A, code: "payment_required", statusCode: 402 }], bound: undefined, noChain: true }])
+    expect(dispatches(effects)).toHaveLength(0)
+  })
+  test("never more dispatches per turn than configured", () => {
+    const config = { chains: { default: ["p/b", "q/c"] }, limits: { maxDispatchesPerTurn: 1 } }
+    const { effects } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), sessionError(CREDITS), idle, erroredRow("b1", "r1", B, CREDITS), idle], ctx({ config }))
+    expect(dispatches(effects)).toHaveLength(1)
+    expect(notices(effects).find((n) => n.type === "exhausted")).toMatchObject({ bound: 1 })
+  })
+  test("a success clears health only from when its attempt started", () => {
+    const { effects } = drive([user(), row("a1", "u1", A, { created: NOW - 5_000 }), answer("a1", "u1", A)])
+    expect(effects).toContainEqual({ type: "healthy", model: A, startedAt: NOW - 5_000 })
+  })
+})
+
+describe("the user's model stays theirs", () => {
+  test("after a re-dispatch is answered, the idle that follows gives the session its model back", () => {
+    const { effects, state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), answer("b1", "r1", B), idle])
+    expect(effects).toContainEqual({ type: "restore-model", model: A, agent: undefined })
+    expect(state.restoring).toBe(true)
+  })
+  test("the restore's own message is recognised as ours, once", () => {
+    const { state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), answer("b1", "r1", B), idle, { type: "internal-message", id: "r2" }])
+    expect(state.restoring).toBe(false)
+    expect(state.aliases.has("r2")).toBe(false)
+  })
+  test("a pre-routed turn also gives the model back when it is over", () => {
+    const { effects } = drive([{ type: "user-message", id: "u1", model: A, routed: { to: B, skipped: [] } }, row("b1", "u1", B), answer("b1", "u1", B), idle])
+    expect(effects).toContainEqual({ type: "restore-model", model: A, agent: undefined })
+  })
+  test("nothing to give back after a turn on the user's own model, and never in a subagent's session", () => {
+    expect(drive([user(), row("a1", "u1", A), answer("a1", "u1", A), idle]).types).not.toContain("restore-model")
+    const child = drive([{ type: "parent", parentID: "p1" }, user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), answer("b1", "r1", B), idle])
+    expect(child.types).not.toContain("restore-model")
+  })
+  test("no restore while the turn is still being rescued", () => {
+    const { types } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, idle])
+    expect(types).not.toContain("restore-model")
+  })
+})
+
+describe("own same-model retries and the user's word", () => {
+  const transientNotRetried = [user(), row("a1", "u1", A), sessionError(NET), idle, erroredRow("a1", "u1", A, NET), idle]
+  test("a transient error the host did not retry: after the run ends, a backoff, then a retry on the same model", () => {
+    const { effects, state } = drive(transientNotRetried)
+    expect(phase(state)).toBe("backoff")
+    expect(effects.find((e) => e.type === "set-timer" && e.name === "backoff")).toMatchObject({ ms: 2200 })
+    const after = drive([...transientNotRetried, { type: "timer", name: "backoff", turnID: "u1" }])
+    expect(dispatches(after.effects)).toEqual([{ type: "dispatch", turnID: "u1", seq: 1, kind: "retry", model: A, agent: undefined }])
+  })
+  test("Escape while the session is idle between retries stops the backoff", () => {
+    const { state, effects } = drive([...transientNotRetried, idle], (i) => ctx({ now: i >= transientNotRetried.length ? NOW + 1_000 : NOW }))
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "cancelled" })
+    expect(effects).toContainEqual({ type: "clear-timer", name: "backoff", turnID: "u1" })
+  })
+  test("an idle right as the backoff starts belongs to the failed run, not to the user", () => {
+    const { state } = drive([...transientNotRetried, idle])
+    expect(phase(state)).toBe("backoff")
+  })
+  test("a new user message drops a pending retry (the host runs the new message)", () => {
+    const { state } = drive([...transientNotRetried, user("u2")])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "superseded" })
+    expect(phase(state, "u2")).toBe("running")
+  })
+  test("a MessageAbortedError we did not cause is the user's word", () => {
+    const { state, types } = drive([user(), row("a1", "u1", A), sessionError(ABORTED)])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "cancelled" })
+    expect(types).not.toContain("dispatch")
+  })
+  test("an empty completion during the host's retry wait, not caused by us, is a user abort", () => {
+    const { state } = drive([user(), row("a1", "u1", A), retry(1), row("a1", "u1", A, { completed: true })])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "cancelled" })
+  })
+  test("context overflow is left to the host's compaction", () => {
+    const { state, types } = drive([user(), row("a1", "u1", A), sessionError(fail("context_overflow", "stop"))])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "stopped" })
+    expect(types).not.toContain("dispatch")
+  })
+  test("tools already ran: a hidden continue instead of a replay", () => {
+    const { effects } = drive([user(), row("a1", "u1", A), { type: "output", messageID: "a1", tool: true }, ...credits402().slice(1)])
+    expect(dispatches(effects)[0]?.kind).toBe("continue")
+  })
+  test("deletion settles every turn; nothing is sent afterwards", () => {
+    const { effects, state } = drive([user(), row("a1", "u1", A), sessionError(CREDITS), { type: "deleted" }, idle, erroredRow("a1", "u1", A, CREDITS), idle])
+    expect(dispatches(effects)).toHaveLength(0)
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "deleted" })
+  })
+})
+
+describe("chains", () => {
+  test("agents, then models[primary], then default", () => {
+    const config = { chains: { agents: { plan: ["q/c"] }, models: { "p/a": ["p/b"] }, default: ["q/c"] } }
+    expect(dispatches(drive([user("u1", A, "plan"), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual(C)
+    expect(dispatches(drive([user("u1", A), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual(B)
+  })
+  test("a variant of an exhausted model is not a fresh quota; a variant from the chain is carried", () => {
+    const config = { chains: { default: [{ model: "p/a", variant: "high" }, { model: "q/c", variant: "max" }] } }
+    expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual({ ...C, variant: "max" })
+  })
+  test("cooling models are skipped", () => {
+    expect(dispatches(drive([user(), ...credits402()], ctx({ cooling: ["p/b"] })).effects)[0]?.model).toEqual(C)
   })
 })

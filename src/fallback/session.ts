@@ -1,366 +1,473 @@
-// The per-session state machine: one pure transition `(state, input, ctx) → {state, effects}`. Every rule
-// lives here once; the runtime only feeds inputs (normalised host events and hook calls) and executes the
-// effects (abort, dispatch through the gate, cancel queued prompts, toasts, logs, timers, model health).
-import type { RuntimeFallbackConfig } from "../config/schema.ts"
-import { formatWait } from "../failure/classify.ts"
+// The per-session state machine: one pure transition `(state, input, ctx) → {state, effects}`. Every rule lives
+// here once; the shell only feeds inputs (normalised host events and hook calls) and runs the effects.
+//
+// The host's run lifecycle decides *when* we may act (measured on opencode 1.18.33, reference Addendum 2b):
+//  - a failure the host does not retry publishes session.error and an idle in the same millisecond, but the
+//    run is still alive: the errored assistant row is written 37–416 ms later, then a second idle. A prompt
+//    sent before that second idle is stored and answered 204, and never runs. So a decided move waits for
+//    the errored row's final write and the idle after it ("ending", via "run-end");
+//  - after our own abort the host is idle as soon as the abort call returns ("ending", via "abort");
+//  - a re-dispatch counts when the new model's assistant row appears ("verifying" → "running"); if the host
+//    stores our prompt and goes idle without a run, it dropped it, and it is sent again (bounded).
+import { describeModel, sameModel, type ModelChoice } from "../payload/model.ts"
+import { reasonText } from "../notices/text.ts"
+import { exhaustedNotice, log, moveOn, nextPlan, retryOrMove, switchNotice, transientEffect } from "./plan.ts"
+import { LIFECYCLE, MAX_TURNS, type Attempt, type Ctx, type DispatchKind, type Effect, type Input, type Outcome, type Plan, type SessionState, type Step, type TimerName, type Turn } from "./turn.ts"
 import type { Failure } from "../failure/types.ts"
-import { describeModel, sameModel, type ModelChoice, type ModelRef } from "../payload/model.ts"
-import type { PromptPart } from "../host/client.ts"
-import { backoffDelay } from "./backoff.ts"
-import { candidateOrder, choiceKey } from "./chain.ts"
-import { COOLING_CODES, type HealthEntry } from "./health.ts"
 
-/** What a replay needs: the user's parts (text and files), agent, variant and the message id. */
-export type TurnRequest = { messageID?: string; parts: PromptPart[]; agent?: string; variant?: string }
+export * from "./turn.ts"
 
-export type Tried = { model: ModelChoice; code: Failure["code"]; message: string; statusCode?: number }
-
-export type Phase =
-  | "running" // a turn runs on `current`; we watch it
-  | "switching" // we decided to move; an abort and/or a dispatch are under way
-  | "backoff" // waiting for our own same-model retry
-  | "settled" // answered, exhausted, stopped or cancelled: nothing more will happen for this turn
-
-export type Turn = {
-  id: string
-  request?: TurnRequest
-  agent?: string
-  primary: ModelChoice
-  current: ModelChoice
-  tried: Tried[]
-  dispatches: number
-  ownRetries: number
-  /** highest host retry attempt seen for the current attempt */
-  hostAttempts: number
-  /** tools ran in the current attempt: replaying could repeat side effects */
-  toolsRan: boolean
-  /** we sent an abort and its echo (MessageAbortedError or an empty completion) is still to come */
-  abortPending: boolean
-  /** the next attempt's model while a dispatch is with the gate */
-  pending?: ModelChoice
-  /** the model we are leaving, until the gate accepts the dispatch (drives the notice) */
-  switchFrom?: ModelChoice
-  lastFailure?: Failure
-  outcome?: "answered" | "exhausted" | "stopped" | "cancelled" | "deleted"
-}
-
-export type SessionState = { sessionID: string; seq: number; phase: Phase; turn?: Turn }
-
-export type DispatchKind = "replay" | "continue" | "retry"
-
-export type Input =
-  /** `current` and `skipped` are set when chat.message moved the turn off a cooling model before it was sent. */
-  | { type: "user-turn"; request: TurnRequest; model?: ModelChoice; agent?: string; current?: ModelChoice; skipped?: Tried[] }
-  | { type: "retry-status"; attempt: number; next?: number; failure: Failure }
-  | { type: "failure"; failure: Failure; model?: ModelRef; source: "session.error" | "message" | "part" }
-  | { type: "completed"; meaningful: boolean; model?: ModelRef; hasError: boolean }
-  | { type: "tool-activity" }
-  | { type: "dispatch-result"; turnID: string; status: "dispatched" | "duplicate" | "reserved" | "cancelled" | "failed"; ambiguous?: boolean; error?: string }
-  | { type: "idle" }
-  | { type: "deleted" }
-  | { type: "timer"; name: "backoff" }
-
-export type Effect =
-  | { type: "abort" }
-  | { type: "dispatch"; turnID: string; seq: number; kind: DispatchKind; model: ModelChoice; agent?: string; request?: TurnRequest }
-  | { type: "cancel-queued" }
-  | { type: "toast"; variant: "info" | "warning" | "error" | "success"; message: string }
-  | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string; extra?: Record<string, unknown> }
-  | { type: "set-timer"; name: "backoff"; ms: number }
-  | { type: "clear-timer"; name: "backoff" }
-  | { type: "cooldown"; model: ModelRef; failure: Failure }
-  | { type: "healthy"; model: ModelRef }
-
-export type Ctx = {
-  now: number
-  config: RuntimeFallbackConfig
-  /** the cooling entry for a model, if any */
-  cooling(model: ModelRef): HealthEntry | undefined
-  random(): number
-}
-
-export type Step = { state: SessionState; effects: Effect[] }
+const MAX_FAILED_ROWS = 64
+const TIMERS: readonly TimerName[] = ["backoff", "run-end", "verify", "quiet"]
 
 export function initialState(sessionID: string): SessionState {
-  return { sessionID, seq: 0, phase: "settled" }
+  return { sessionID, turns: [], aliases: new Map(), restoring: false }
 }
 
-const REASON: Record<Failure["code"], string> = {
-  rate_limited: "rate limited",
-  overloaded: "overloaded",
-  server_error: "server error",
-  timeout: "timed out",
-  network: "network error",
-  quota_exhausted: "quota exhausted",
-  payment_required: "out of credits",
-  model_missing: "model unavailable",
-  auth: "auth failed",
-  context_overflow: "context overflow",
-  content_filter: "content filtered",
-  invalid_request: "invalid request",
-  aborted: "aborted",
-  unknown: "failed",
-}
-
-export function reasonText(code: Failure["code"]): string {
-  return REASON[code]
-}
+export const isLive = (t: Turn) => t.phase.name !== "settled"
 
 export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
-  const effects: Effect[] = []
-  const s: SessionState = { ...state, turn: state.turn ? { ...state.turn, tried: [...state.turn.tried] } : undefined }
-  const turn = s.turn
-  const live = !!turn && s.phase !== "settled"
-
+  const s = copy(state)
+  const fx: Effect[] = []
   switch (input.type) {
-    case "user-turn": {
-      // A real user message: whatever was pending for the previous turn is stale now.
-      if (live && (s.phase === "switching" || s.phase === "backoff")) {
-        effects.push({ type: "cancel-queued" }, { type: "clear-timer", name: "backoff" }, log("info", "user took over; pending internal prompts cancelled", turn))
-      }
-      const model = input.model ?? turn?.primary
-      if (!model) {
-        s.phase = "settled"
-        s.turn = undefined
-        return { state: s, effects }
-      }
-      s.seq += 1
-      s.turn = {
-        id: input.request.messageID ?? `t${s.seq}`,
-        request: input.request,
-        agent: input.agent,
-        primary: model,
-        current: input.current ?? model,
-        tried: input.skipped ? [...input.skipped] : [],
-        dispatches: 0,
-        ownRetries: 0,
-        hostAttempts: 0,
-        toolsRan: false,
-        abortPending: false,
-      }
-      s.phase = "running"
-      return { state: s, effects }
+    case "user-message":
+      userMessage(s, input, ctx, fx)
+      break
+    case "internal-message":
+      internalMessage(s, input.id)
+      break
+    case "assistant":
+      assistant(s, input, ctx, fx)
+      break
+    case "output":
+      output(s, input.messageID, input.tool, fx)
+      break
+    case "retry-status":
+      retryStatus(s, input, ctx, fx)
+      break
+    case "session-error": {
+      const t = activeTurn(s)
+      if (t) onFailure(s, t, input.failure, false, ctx, fx)
+      break
     }
-
-    case "retry-status": {
-      if (!live || !turn || s.phase !== "running") return { state: s, effects }
-      turn.hostAttempts = Math.max(turn.hostAttempts, input.attempt)
-      const f = input.failure
-      if (f.action === "fallback") return moveOn(s, turn, f, true, ctx, effects, "the first retry signal says this model cannot serve now")
-      if (f.action === "retry") {
-        const r = ctx.config.retry
-        const wait = input.next !== undefined ? input.next - ctx.now : undefined
-        if (input.attempt > r.maxHostAttempts)
-          return moveOn(s, turn, f, true, ctx, effects, `the host made ${input.attempt} attempts (more than ${r.maxHostAttempts})`)
-        if (wait !== undefined && wait > r.maxHostWaitMs)
-          return moveOn(s, turn, f, true, ctx, effects, `the host's next try is ${formatWait(wait)} away (more than ${formatWait(r.maxHostWaitMs)})`)
-        effects.push(log("debug", `host retry ${input.attempt} on ${describeModel(turn.current)} (${f.code}); staying`, turn))
+    case "busy":
+      for (const t of s.turns) if (t.phase.name === "verifying" && t.phase.userID && !t.phase.sawBusy) {
+        t.phase.sawBusy = true
+        t.phase.quiet = false
+        fx.push({ type: "clear-timer", name: "quiet", turnID: t.id })
       }
-      return { state: s, effects }
+      break
+    case "idle":
+      idle(s, ctx, fx)
+      break
+    case "abort-done": {
+      const t = turnByID(s, input.turnID)
+      if (t?.phase.name === "ending" && t.phase.via === "abort") {
+        if (input.ok) runEnded(s, t, ctx, fx)
+        else t.phase.via = "run-end" // the abort failed: wait for the host's own end of the run
+      }
+      break
     }
-
-    case "failure": {
-      if (!turn) return { state: s, effects }
-      const f = input.failure
-      if (input.model) promoteIfPending(s, turn, input.model)
-      // A stale error from a model we already left (the old attempt's message.updated, our abort's echo).
-      if (input.model && !sameModel(input.model, turn.current) && !(turn.pending && sameModel(input.model, turn.pending))) {
-        if (f.code === "aborted" && turn.abortPending) turn.abortPending = false
-        return { state: s, effects }
-      }
-      if (f.code === "aborted") {
-        if (turn.abortPending) {
-          turn.abortPending = false // the echo of our own abort
-          return { state: s, effects }
-        }
-        if (!live) return { state: s, effects }
-        return cancel(s, turn, effects, "the user aborted the turn")
-      }
-      if (!live || s.phase !== "running") return { state: s, effects }
-      turn.lastFailure = f
-      if (f.action === "stop") {
-        s.phase = "settled"
-        turn.outcome = "stopped"
-        effects.push(log("info", `${reasonText(f.code)} on ${describeModel(turn.current)}: neither a retry nor another model helps (${f.rule})`, turn))
-        return { state: s, effects }
-      }
-      if (f.action === "fallback") return moveOn(s, turn, f, false, ctx, effects, "this model cannot serve now")
-      // action retry: the host gave up after its own retries, or never retried this kind of error.
-      if (turn.hostAttempts > 0) return moveOn(s, turn, f, false, ctx, effects, `the host gave up after ${turn.hostAttempts} retries`)
-      const r = ctx.config.retry
-      if (turn.ownRetries >= r.backoffMaxAttempts) return moveOn(s, turn, f, false, ctx, effects, `${turn.ownRetries} own retries did not help`)
-      if (turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn) return exhausted(s, turn, false, effects, ctx)
-      const delay = backoffDelay({ initialMs: r.backoffInitialMs, maxMs: r.backoffMaxMs, jitter: r.jitter }, turn.ownRetries + 1, ctx.random, f.retryAfterMs)
-      s.phase = "backoff"
-      effects.push({ type: "set-timer", name: "backoff", ms: delay }, log("info", `${reasonText(f.code)} on ${describeModel(turn.current)}; own retry ${turn.ownRetries + 1}/${r.backoffMaxAttempts} in ${formatWait(delay)}`, turn))
-      return { state: s, effects }
+    case "dispatch-result":
+      dispatchResult(s, input, ctx, fx)
+      break
+    case "timer":
+      timer(s, input.name, input.turnID, ctx, fx)
+      break
+    case "run-state": {
+      const t = turnByID(s, input.turnID)
+      if (t?.phase.name !== "verifying" || t.phase.seq !== input.seq) break
+      if (input.busy) fx.push({ type: "set-timer", name: "verify", turnID: t.id, ms: LIFECYCLE.verifyMs })
+      else dropped(s, t, ctx, fx)
+      break
     }
+    case "restore-done":
+      s.restoring = false
+      break
+    case "deleted":
+      for (const t of s.turns) if (isLive(t)) settle(t, "deleted", fx)
+      s.drift = undefined
+      break
+    case "parent":
+      s.parentID = input.parentID
+      break
+  }
+  return { state: s, effects: fx }
+}
 
-    case "timer": {
-      if (!turn || s.phase !== "backoff") return { state: s, effects }
-      turn.ownRetries += 1
-      return dispatchTo(s, turn, turn.current, "retry", false, effects)
+// ---- inputs ---------------------------------------------------------------------------------------------
+
+function userMessage(s: SessionState, i: Extract<Input, { type: "user-message" }>, ctx: Ctx, fx: Effect[]) {
+  if (turnByID(s, i.id)) return
+  // The user moved on: a same-model retry we were waiting to send is moot (the host runs the new message,
+  // whose context carries the old one). A rescue in flight goes on: its run will answer both.
+  for (const t of s.turns)
+    if (t.phase.name === "backoff") {
+      settle(t, "superseded", fx)
+      fx.push(log("info", "the user sent a new message; our pending retry is dropped", t))
     }
+  const model = i.model ?? s.turns[s.turns.length - 1]?.primary
+  if (!model) return
+  const t = newTurn(i.id, model, i.agent, ctx.now)
+  if (i.routed) {
+    t.attempt.model = i.routed.to
+    t.tried = [...i.routed.skipped]
+    // The host stores the routed model as the session's model: give the user's choice back when idle.
+    s.drift = { model, agent: i.agent }
+  } else s.drift = undefined
+  s.turns.push(t)
+  trimTurns(s)
+}
 
-    case "tool-activity": {
-      if (turn && s.phase === "running") turn.toolsRan = true
-      return { state: s, effects }
+function internalMessage(s: SessionState, id: string) {
+  const t = [...s.turns].reverse().find((x) => x.phase.name === "verifying" && !x.phase.userID)
+  if (t && t.phase.name === "verifying") {
+    t.phase.userID = id
+    s.aliases.set(id, t.id)
+    trimAliases(s)
+    return
+  }
+  if (s.restoring) s.restoring = false
+}
+
+function assistant(s: SessionState, i: Extract<Input, { type: "assistant" }>, ctx: Ctx, fx: Effect[]) {
+  s.lastAssistant = { id: i.id, parentID: i.parentID, model: i.model, agent: i.agent }
+  let t = i.parentID ? turnByID(s, s.aliases.get(i.parentID) ?? i.parentID) : undefined
+  if (!t) {
+    // A failing turn whose start we did not see (the plugin's memory of it was evicted): adopt it from the row.
+    if (!i.failure || !i.parentID || !i.model || i.failure.action === "stop") return
+    t = newTurn(i.parentID, i.model, i.agent, ctx.now)
+    s.turns.push(t)
+    trimTurns(s)
+  }
+  s.active = t.id
+  if (t.failedRows.includes(i.id)) {
+    // A row of an attempt we left: only the echo of our abort matters.
+    if (i.completed && !i.meaningful && !i.failure && t.abortPending) t.abortPending = false
+    if (i.failure?.code === "aborted" && t.abortPending) t.abortPending = false
+    return
+  }
+  const a = t.attempt
+  if (t.phase.name === "verifying" && !a.rows.includes(i.id)) {
+    // The new model's row: the host runs our dispatch.
+    if (!i.model || !sameModel(i.model, t.phase.to)) return
+    confirm(s, t, i.id, i.parentID, i.created ?? ctx.now, ctx, fx)
+  } else if (!a.rows.includes(i.id)) {
+    if (i.model && !sameModel(i.model, a.model)) return // not this attempt's row
+    a.rows.push(i.id)
+    if (a.startedAt === undefined) a.startedAt = i.created ?? ctx.now
+  }
+  if (i.failure) return onFailure(s, t, i.failure, i.completed, ctx, fx)
+  if (!i.completed) return
+  if (i.finish === "tool-calls") {
+    // A step that ended in tool calls is progress, not the answer: the loop goes on.
+    if (!a.toolSteps.includes(i.id)) a.toolSteps.push(i.id)
+    a.toolsRan = true
+    return
+  }
+  if (i.meaningful) return answered(t, ctx, fx)
+  if (t.abortPending) {
+    t.abortPending = false
+    return
+  }
+  // An empty completion we did not cause while the host waited to retry: the user aborted.
+  if (t.phase.name === "running" && a.hostAttempts > 0) cancel(t, fx, "the user aborted during the host's retry wait")
+}
+
+function output(s: SessionState, messageID: string, tool: boolean, fx: Effect[]) {
+  const t = s.turns.find((x) => x.attempt.rows.includes(messageID))
+  if (!t) return
+  t.attempt.started = true
+  if (tool && t.phase.name === "running") t.attempt.toolsRan = true
+  flushNotice(t, fx)
+}
+
+function retryStatus(s: SessionState, i: Extract<Input, { type: "retry-status" }>, ctx: Ctx, fx: Effect[]) {
+  let t = activeTurn(s)
+  if (!t) t = adoptFromLastAssistant(s, ctx)
+  if (!t || t.phase.name !== "running") return
+  const a = t.attempt
+  a.hostAttempts = Math.max(a.hostAttempts, i.attempt)
+  flushNotice(t, fx) // a retry of the new model means its request was made
+  const f = i.failure
+  fx.push(...transientEffect(t, f))
+  if (f.action === "fallback") return end(t, moveOn(t, f, ctx, fx, "the first retry signal says this model cannot serve now"), "abort", false, fx)
+  if (f.action !== "retry") return
+  const r = ctx.config.retry
+  const wait = i.next !== undefined ? i.next - ctx.now : undefined
+  if (i.attempt > r.maxHostAttempts) return end(t, moveOn(t, f, ctx, fx, `the host made ${i.attempt} attempts (more than ${r.maxHostAttempts})`), "abort", false, fx)
+  if (wait !== undefined && wait > r.maxHostWaitMs) return end(t, moveOn(t, f, ctx, fx, `the host's next try is ${Math.round(wait / 1000)}s away (more than ${Math.round(r.maxHostWaitMs / 1000)}s)`), "abort", false, fx)
+  fx.push(log("debug", `host retry ${i.attempt} on ${describeModel(a.model)} (${f.code}); staying`, t))
+}
+
+function onFailure(s: SessionState, t: Turn, f: Failure, written: boolean, ctx: Ctx, fx: Effect[]) {
+  flushNotice(t, fx)
+  if (f.code === "aborted") {
+    if (t.abortPending) t.abortPending = false // the echo of our own abort
+    else if (isLive(t) && t.phase.name !== "ending") cancel(t, fx, "the user aborted the turn")
+    return
+  }
+  if (t.phase.name === "ending") {
+    // The second signal of the failure we already decided on (session.error, then the errored row).
+    if (written) t.phase.written = true
+    return
+  }
+  if (t.phase.name !== "running") return
+  t.lastFailure = f
+  fx.push(...transientEffect(t, f))
+  if (f.action === "stop") {
+    settle(t, "stopped", fx)
+    fx.push(log("info", `${reasonText(f.code)} on ${describeModel(t.attempt.model)}: neither a retry nor another model helps (${f.rule})`, t))
+    return
+  }
+  const plan = f.action === "fallback" ? moveOn(t, f, ctx, fx, "this model cannot serve now") : retryOrMove(t, f, ctx, fx)
+  end(t, plan, "run-end", written, fx)
+}
+
+function idle(s: SessionState, ctx: Ctx, fx: Effect[]) {
+  for (const t of s.turns) {
+    const p = t.phase
+    if (p.name === "ending" && p.via === "run-end") {
+      if (p.written) runEnded(s, t, ctx, fx)
+      else if (!p.idleSeen) {
+        p.idleSeen = true
+        fx.push({ type: "set-timer", name: "run-end", turnID: t.id, ms: LIFECYCLE.idleWithoutWriteMs })
+      }
+    } else if (p.name === "verifying" && p.userID && !p.sawBusy && !p.quiet) {
+      p.quiet = true
+      fx.push({ type: "set-timer", name: "quiet", turnID: t.id, ms: LIFECYCLE.quietMs })
+    } else if (p.name === "backoff" && ctx.now - p.since >= LIFECYCLE.backoffSettleMs) {
+      // The session was already idle: the host publishes an idle now only for the user's abort (Escape).
+      cancel(t, fx, "the user stopped the turn while it waited for a retry")
     }
+  }
+  maybeRestore(s, fx)
+}
 
-    case "completed": {
-      if (!turn || input.hasError) return { state: s, effects }
-      if (input.model && input.meaningful) promoteIfPending(s, turn, input.model)
-      if (input.model && !sameModel(input.model, turn.current)) {
-        // The empty completion the host writes for our aborted attempt.
-        if (!input.meaningful && turn.abortPending) turn.abortPending = false
-        return { state: s, effects }
+function dispatchResult(s: SessionState, i: Extract<Input, { type: "dispatch-result" }>, ctx: Ctx, fx: Effect[]) {
+  const t = turnByID(s, i.turnID)
+  if (!t || t.phase.name !== "verifying" || t.phase.seq !== i.seq) return
+  const p = t.phase
+  switch (i.status) {
+    case "dispatched":
+    case "duplicate":
+      p.accepted = true
+      return
+    case "reserved":
+    case "cancelled":
+      settle(t, "cancelled", fx)
+      return
+    case "failed":
+      if (i.ambiguous) {
+        // It may have reached the host: keep watching rather than sending blindly again.
+        p.accepted = true
+        fx.push(log("warn", `dispatch to ${describeModel(p.to)} may not have reached the host: ${i.error ?? "unknown"}`, t))
+        return
       }
-      if (input.meaningful) {
-        if (!live) return { state: s, effects }
-        s.phase = "settled"
-        turn.outcome = "answered"
-        effects.push({ type: "cancel-queued" }, { type: "clear-timer", name: "backoff" }, { type: "healthy", model: turn.current })
-        if (turn.dispatches > 0)
-          effects.push(log("info", `recovered: ${describeModel(turn.current)} answered after ${turn.tried.map((t) => `${describeModel(t.model)} (${reasonText(t.code)})`).join(", ")}`, turn))
-        return { state: s, effects }
-      }
-      if (turn.abortPending) {
-        turn.abortPending = false
-        return { state: s, effects }
-      }
-      // An empty completion we did not cause while the host was waiting to retry: the user aborted.
-      if (live && s.phase === "running" && turn.hostAttempts > 0) return cancel(s, turn, effects, "the user aborted during the host's retry wait")
-      return { state: s, effects }
-    }
+      t.tried.push({ model: p.to, code: "invalid_request", message: `the host refused the prompt: ${i.error ?? "unknown error"}` })
+      fx.push({ type: "clear-timer", name: "verify", turnID: t.id }, log("warn", `the host refused the prompt for ${describeModel(p.to)}: ${i.error ?? "unknown"}`, t))
+      execute(s, t, nextPlan(t, ctx, undefined), ctx, fx)
+  }
+}
 
-    case "dispatch-result": {
-      if (!turn || input.turnID !== turn.id || s.phase === "settled") return { state: s, effects }
-      const from = turn.switchFrom
-      turn.switchFrom = undefined
-      if (input.status === "dispatched" || input.status === "duplicate") {
-        if (s.phase === "switching" && turn.pending) promoteIfPending(s, turn, turn.pending)
-        // Notices only once the gate accepted the dispatch.
-        if (input.status === "dispatched" && from && !sameModel(from, turn.current) && ctx.config.notify.toasts)
-          effects.push({ type: "toast", variant: "warning", message: switchNotice(turn, from, turn.current, ctx) })
-        return { state: s, effects }
-      }
-      if (s.phase !== "switching") return { state: s, effects }
-      const next = turn.pending
-      if (input.status === "cancelled" || input.status === "reserved") {
-        s.phase = "settled"
-        turn.outcome = "cancelled"
-        return { state: s, effects }
-      }
-      // failed: an ambiguous failure may still have reached the host; do not send again blindly.
-      if (input.ambiguous) {
-        turn.current = next ?? turn.current
-        turn.pending = undefined
-        s.phase = "running"
-        effects.push(log("warn", `dispatch to ${describeModel(next)} may not have reached the host: ${input.error ?? "unknown"}`, turn))
-        return { state: s, effects }
-      }
-      if (next) turn.tried.push({ model: next, code: "invalid_request", message: `the host refused the prompt: ${input.error ?? "unknown error"}` })
-      turn.pending = undefined
-      s.phase = "running"
-      const f: Failure = { code: "invalid_request", action: "fallback", retryable: true, message: input.error ?? "dispatch failed", rule: "dispatch", reason: "the host refused the prompt" }
-      return moveOn(s, turn, f, false, ctx, effects, "the host refused the prompt", next ?? turn.current)
-    }
+function timer(s: SessionState, name: TimerName, turnID: string, ctx: Ctx, fx: Effect[]) {
+  const t = turnByID(s, turnID)
+  if (!t) return
+  const p = t.phase
+  if (name === "run-end" && p.name === "ending") runEnded(s, t, ctx, fx)
+  else if (name === "backoff" && p.name === "backoff") {
+    t.ownRetries += 1
+    dispatchTo(s, t, t.attempt.model, "retry", fx)
+  } else if (name === "quiet" && p.name === "verifying" && p.quiet && !p.sawBusy) dropped(s, t, ctx, fx)
+  else if (name === "verify" && p.name === "verifying") fx.push({ type: "check-run", turnID: t.id, seq: p.seq })
+}
 
-    case "idle": {
-      return { state: s, effects }
-    }
+// ---- transitions -----------------------------------------------------------------------------------------
 
-    case "deleted": {
-      if (turn && live) {
-        turn.outcome = "deleted"
-        effects.push({ type: "cancel-queued" }, { type: "clear-timer", name: "backoff" })
-      }
-      s.phase = "settled"
-      return { state: s, effects }
+/** A decision is made; carry it out once the host's run has ended. */
+function end(t: Turn, plan: Plan, via: "abort" | "run-end", written: boolean, fx: Effect[]) {
+  t.phase = { name: "ending", plan, via, written, idleSeen: false }
+  if (via === "abort") {
+    t.abortPending = true
+    fx.push({ type: "abort", turnID: t.id })
+  }
+  fx.push({ type: "set-timer", name: "run-end", turnID: t.id, ms: LIFECYCLE.runEndMs })
+}
+
+function runEnded(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
+  if (t.phase.name !== "ending") return
+  const plan = t.phase.plan
+  fx.push({ type: "clear-timer", name: "run-end", turnID: t.id })
+  // The chosen model may have started cooling down (another session found it exhausted) while we waited.
+  execute(s, t, plan.kind === "move" && ctx.cooling(plan.to) ? nextPlan(t, ctx, t.lastFailure) : plan, ctx, fx)
+  maybeRestore(s, fx)
+}
+
+function execute(s: SessionState, t: Turn, plan: Plan, ctx: Ctx, fx: Effect[]) {
+  switch (plan.kind) {
+    case "move":
+      return dispatchTo(s, t, plan.to, plan.dispatch, fx)
+    case "retry":
+      t.phase = { name: "backoff", since: ctx.now }
+      fx.push({ type: "set-timer", name: "backoff", turnID: t.id, ms: plan.delayMs })
+      return
+    case "exhausted": {
+      const notice = exhaustedNotice(t, ctx)
+      settle(t, "exhausted", fx)
+      fx.push(log("warn", "no model could answer", t, { tried: t.tried.map((x) => ({ model: describeModel(x.model), code: x.code })) }), { type: "notice", notice })
+      // The failure stays visible in the stored history: the last attempt's row names every model tried.
+      const row = t.attempt.rows[t.attempt.rows.length - 1]
+      if (row) fx.push({ type: "history-note", messageID: row, notice })
+      return
     }
   }
 }
 
-/**
- * Activity of the model we are switching to means the host took the dispatch, even if the gate's answer is
- * still on its way: adopt it so the new attempt's signals are not dropped as stale.
- */
-function promoteIfPending(s: SessionState, turn: Turn, model: ModelRef) {
-  if (s.phase !== "switching" || !turn.pending || !sameModel(model, turn.pending)) return
-  turn.current = turn.pending
-  turn.pending = undefined
-  turn.hostAttempts = 0
-  turn.toolsRan = false
-  s.phase = "running"
+function dispatchTo(s: SessionState, t: Turn, model: ModelChoice, kind: DispatchKind, fx: Effect[]) {
+  const a = t.attempt
+  for (const id of a.rows) if (!a.toolSteps.includes(id) && !t.failedRows.includes(id)) t.failedRows.push(id)
+  if (t.failedRows.length > MAX_FAILED_ROWS) t.failedRows.splice(0, t.failedRows.length - MAX_FAILED_ROWS)
+  t.dispatches += 1
+  t.phase = { name: "verifying", to: model, from: a.model, kind, seq: t.dispatches, accepted: false, sawBusy: false, quiet: false }
+  fx.push({ type: "dispatch", turnID: t.id, seq: t.dispatches, kind, model, agent: t.agent }, { type: "set-timer", name: "verify", turnID: t.id, ms: LIFECYCLE.verifyMs })
+  // The host stores a re-dispatch's model as the session's model: give the user's choice back when idle.
+  const latest = latestTurn(s)
+  if (latest && !sameChoice(model, latest.primary)) s.drift = { model: latest.primary, agent: latest.agent }
 }
 
-/** Leave the current model: record why, cool it down if it cannot serve, pick the next one or give up. */
-function moveOn(s: SessionState, turn: Turn, f: Failure, hostBusy: boolean, ctx: Ctx, effects: Effect[], why: string, refused?: ModelChoice): Step {
-  turn.lastFailure = f
-  if (!refused) {
-    turn.tried.push({ model: turn.current, code: f.code, message: f.message, statusCode: f.statusCode })
-    if (COOLING_CODES.has(f.code)) effects.push({ type: "cooldown", model: turn.current, failure: f })
+function confirm(s: SessionState, t: Turn, rowID: string, parentID: string | undefined, startedAt: number, ctx: Ctx, fx: Effect[]) {
+  if (t.phase.name !== "verifying") return
+  const p = t.phase
+  if (parentID && !s.aliases.has(parentID) && parentID !== t.id) {
+    s.aliases.set(parentID, t.id)
+    trimAliases(s)
   }
-  effects.push(log("info", `${reasonText(f.code)} on ${describeModel(refused ?? turn.current)}: ${why} (${f.rule})`, turn))
-  const next = nextModel(turn, ctx, f)
-  if (!next || turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn) return exhausted(s, turn, hostBusy, effects, ctx)
-  return dispatchTo(s, turn, next, turn.toolsRan ? "continue" : "replay", hostBusy, effects)
+  t.attempt = newAttempt(p.to, parentID ?? p.userID ?? t.id)
+  t.attempt.rows.push(rowID)
+  t.attempt.startedAt = startedAt
+  t.phase = { name: "running" }
+  fx.push({ type: "clear-timer", name: "verify", turnID: t.id }, { type: "clear-timer", name: "quiet", turnID: t.id }, { type: "release", turnID: t.id })
+  if (!sameModel(p.from, p.to)) t.pendingNotice = switchNotice(t, p.from, p.to, ctx)
 }
 
-function dispatchTo(s: SessionState, turn: Turn, model: ModelChoice, kind: DispatchKind, hostBusy: boolean, effects: Effect[]): Step {
-  if (hostBusy) {
-    effects.push({ type: "abort" })
-    turn.abortPending = true
+/** The host stored our dispatch and went idle without running it: send it again, within the bound. */
+function dropped(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
+  if (t.phase.name !== "verifying") return
+  const p = t.phase
+  fx.push({ type: "clear-timer", name: "quiet", turnID: t.id }, { type: "clear-timer", name: "verify", turnID: t.id }, { type: "release", turnID: t.id })
+  if (t.dispatches < ctx.config.limits.maxDispatchesPerTurn) {
+    fx.push(log("warn", `the host did not run the dispatch to ${describeModel(p.to)}; sending it again`, t))
+    t.phase = { name: "ending", plan: { kind: "move", to: p.to, dispatch: p.kind }, via: "run-end", written: true, idleSeen: false }
+    return runEnded(s, t, ctx, fx)
   }
-  turn.dispatches += 1
-  turn.switchFrom = turn.current
-  turn.pending = model
-  s.phase = "switching"
-  effects.push({ type: "dispatch", turnID: turn.id, seq: turn.dispatches, kind, model, agent: turn.agent, request: turn.request })
-  return { state: s, effects }
+  settle(t, "not-started", fx)
+  fx.push({ type: "notice", notice: { type: "not-started", to: p.to } }, log("warn", `the host did not run the dispatch to ${describeModel(p.to)}, and the dispatch bound is reached`, t))
 }
 
-function nextModel(turn: Turn, ctx: Ctx, f: Failure): ModelChoice | undefined {
-  const triedKeys = new Set(turn.tried.map((t) => choiceKey(t.model)))
-  const triedModels = turn.tried.map((t) => t.model)
-  const order = candidateOrder(ctx.config.chains, turn.agent, turn.primary)
-  // A model-level failure rules out every variant of that model; a variant is not a fresh quota.
-  const excluded = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (COOLING_CODES.has(f.code) && triedModels.some((t) => sameModel(t, m)))
-  return order.find((m) => !excluded(m) && !sameModel(m, turn.current) && !ctx.cooling(m))
+function answered(t: Turn, ctx: Ctx, fx: Effect[]) {
+  if (!isLive(t)) return
+  flushNotice(t, fx)
+  settle(t, "answered", fx)
+  fx.push({ type: "healthy", model: t.attempt.model, startedAt: t.attempt.startedAt ?? t.createdAt })
+  if (t.dispatches > 0) fx.push(log("info", `recovered: ${describeModel(t.attempt.model)} answered after ${t.tried.map((x) => `${describeModel(x.model)} (${reasonText(x.code)})`).join(", ")}`, t))
 }
 
-function exhausted(s: SessionState, turn: Turn, hostBusy: boolean, effects: Effect[], ctx: Ctx): Step {
-  if (hostBusy) {
-    effects.push({ type: "abort" })
-    turn.abortPending = true
+function cancel(t: Turn, fx: Effect[], why: string) {
+  settle(t, "cancelled", fx)
+  fx.push(log("info", `${why}; no fallback`, t))
+}
+
+function settle(t: Turn, outcome: Outcome, fx: Effect[]) {
+  const wasLive = isLive(t)
+  t.phase = { name: "settled", outcome }
+  t.pendingNotice = undefined
+  if (!wasLive) return
+  for (const name of TIMERS) fx.push({ type: "clear-timer", name, turnID: t.id })
+  fx.push({ type: "cancel-queued" })
+}
+
+function flushNotice(t: Turn, fx: Effect[]) {
+  if (!t.pendingNotice) return
+  fx.push({ type: "notice", notice: t.pendingNotice })
+  t.pendingNotice = undefined
+}
+
+/** The session is idle with nothing in flight: if a re-dispatch or pre-route moved its stored model, give the user's back. */
+function maybeRestore(s: SessionState, fx: Effect[]) {
+  if (!s.drift || s.restoring || s.parentID || s.turns.some(isLive)) return
+  fx.push({ type: "restore-model", model: s.drift.model, agent: s.drift.agent })
+  s.restoring = true
+  s.drift = undefined
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------------
+
+function newAttempt(model: ModelChoice, userID: string): Attempt {
+  return { model, userID, rows: [], toolSteps: [], hostAttempts: 0, toolsRan: false, started: false }
+}
+
+function newTurn(id: string, model: ModelChoice, agent: string | undefined, now: number): Turn {
+  return { id, agent, primary: model, attempt: newAttempt(model, id), tried: [], dispatches: 0, ownRetries: 0, phase: { name: "running" }, abortPending: false, failedRows: [], createdAt: now }
+}
+
+export function turnByID(s: SessionState, id: string | undefined): Turn | undefined {
+  if (!id) return undefined
+  for (let i = s.turns.length - 1; i >= 0; i--) if (s.turns[i]!.id === id) return s.turns[i]
+  return undefined
+}
+
+function latestTurn(s: SessionState): Turn | undefined {
+  return s.turns[s.turns.length - 1]
+}
+
+/** The turn the host runs now: the one its latest assistant row answers, else the latest live turn. */
+function activeTurn(s: SessionState): Turn | undefined {
+  const t = turnByID(s, s.active)
+  if (t && isLive(t)) return t
+  for (let i = s.turns.length - 1; i >= 0; i--) if (isLive(s.turns[i]!)) return s.turns[i]
+  return undefined
+}
+
+function adoptFromLastAssistant(s: SessionState, ctx: Ctx): Turn | undefined {
+  const last = s.lastAssistant
+  if (!last?.parentID || !last.model || turnByID(s, s.aliases.get(last.parentID) ?? last.parentID)) return undefined
+  const t = newTurn(last.parentID, last.model, last.agent, ctx.now)
+  t.attempt.rows.push(last.id)
+  s.turns.push(t)
+  s.active = t.id
+  trimTurns(s)
+  return t
+}
+
+function sameChoice(a: ModelChoice, b: ModelChoice): boolean {
+  return sameModel(a, b) && (a.variant ?? "") === (b.variant ?? "")
+}
+
+function trimTurns(s: SessionState) {
+  while (s.turns.length > MAX_TURNS) {
+    const i = s.turns.findIndex((t) => !isLive(t))
+    const [gone] = s.turns.splice(i >= 0 ? i : 0, 1)
+    for (const [k, v] of s.aliases) if (v === gone!.id) s.aliases.delete(k)
   }
-  s.phase = "settled"
-  turn.outcome = "exhausted"
-  effects.push({ type: "cancel-queued" }, { type: "clear-timer", name: "backoff" })
-  const list = turn.tried.map((t) => `${describeModel(t.model)} (${reasonText(t.code)}${t.statusCode ? " " + t.statusCode : ""})`).join(", ")
-  const bound = turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn ? ` after ${turn.dispatches} re-dispatches (the limit)` : ""
-  const hint = candidateOrder(ctx.config.chains, turn.agent, turn.primary).length <= 1 ? " No fallback chain is configured for this model or agent." : ""
-  const message = `No model could answer${bound}. Tried: ${list}.${hint}`
-  effects.push(log("warn", message, turn, { tried: turn.tried.map((t) => ({ model: describeModel(t.model), code: t.code })) }))
-  if (ctx.config.notify.toasts) effects.push({ type: "toast", variant: "error", message })
-  return { state: s, effects }
 }
 
-function cancel(s: SessionState, turn: Turn, effects: Effect[], why: string): Step {
-  s.phase = "settled"
-  turn.outcome = "cancelled"
-  effects.push({ type: "cancel-queued" }, { type: "clear-timer", name: "backoff" }, log("info", `${why}; no fallback`, turn))
-  return { state: s, effects }
+function trimAliases(s: SessionState) {
+  for (const k of s.aliases.keys()) {
+    if (s.aliases.size <= 4 * MAX_TURNS) break
+    s.aliases.delete(k)
+  }
 }
 
-function switchNotice(turn: Turn, from: ModelChoice, to: ModelChoice, ctx: Ctx): string {
-  const last = [...turn.tried].reverse().find((t) => sameModel(t.model, from))
-  const reason = last ? reasonText(last.code) : "failed"
-  const cool = ctx.cooling(from)
-  const back = cool ? ` · ${describeModel(from)} back in ${formatWait(cool.until - ctx.now)}` : ""
-  return `${reason} on ${describeModel(from)} · switched to ${describeModel(to)}${back}`
+/** A copy the transition may mutate (turns and their attempts, phases and lists are copied; the rest is shared). */
+function copy(s: SessionState): SessionState {
+  return {
+    ...s,
+    aliases: new Map(s.aliases),
+    turns: s.turns.map((t) => ({ ...t, tried: [...t.tried], failedRows: [...t.failedRows], phase: { ...t.phase }, attempt: { ...t.attempt, rows: [...t.attempt.rows], toolSteps: [...t.attempt.toolSteps] } }) as Turn),
+  }
 }
 
-function log(level: "debug" | "info" | "warn" | "error", message: string, turn?: Turn, extra?: Record<string, unknown>): Effect {
-  return { type: "log", level, message, extra: { turn: turn?.id, ...extra } }
+/** Exposed for the shell: the phase of a turn in words for traces ("running", "ending", …). */
+export function phaseOf(t: Turn | undefined): string {
+  return t ? t.phase.name : "none"
 }

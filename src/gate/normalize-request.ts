@@ -32,9 +32,9 @@ function requestProblem(r: Record<string, unknown>): string | undefined {
   if (typeof r.sessionID !== "string" || r.sessionID === "") return "sessionID must be a non-empty string"
   if (!isValidSource(r.source)) return `source must look like "<owner>:<id>", got ${JSON.stringify(r.source)}`
   if (!Array.isArray(r.parts)) return "parts must be an array"
-  // No parts is valid only to re-run an existing message: the host updates it in place (new model) and
-  // keeps its parts, which is how a replay avoids a second copy of the user's text.
-  if (r.parts.length === 0 && (typeof r.messageID !== "string" || r.messageID === "")) return "parts must be non-empty unless messageID names an existing message"
+  // No parts is valid: the host stores an empty user message and runs the session's conversation as it stands
+  // (how a replay re-runs the user's turn on another model without a second copy of their text), or, with
+  // noReply, only stores the message (how the session's model is given back to the user).
   for (let i = 0; i < r.parts.length; i++) {
     const problem = partProblem(r.parts[i], i)
     if (problem) return problem
@@ -47,6 +47,7 @@ function requestProblem(r: Record<string, unknown>): string | undefined {
     if (!optionalString(r[key])) return `${key} must be a string`
   }
   if (r.tools !== undefined && !isObject(r.tools)) return "tools must be an object"
+  if (r.noReply !== undefined && typeof r.noReply !== "boolean") return "noReply must be a boolean"
   if (r.mode !== undefined && r.mode !== "async" && r.mode !== "sync") return `mode must be "async" or "sync"`
   if (r.whenBusy !== undefined && r.whenBusy !== "queue" && r.whenBusy !== "skip") return `whenBusy must be "queue" or "skip"`
   if (r.dedupeKey !== undefined && (typeof r.dedupeKey !== "string" || r.dedupeKey === "")) return "dedupeKey must be a non-empty string"

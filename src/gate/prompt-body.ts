@@ -15,5 +15,6 @@ export function buildPromptBody(request: InternalPromptRequest): PromptBody {
   if (request.messageID !== undefined) body.messageID = request.messageID
   if (request.system !== undefined) body.system = request.system
   if (request.tools !== undefined) body.tools = request.tools
+  if (request.noReply !== undefined) body.noReply = request.noReply
   return body
 }

@@ -31,6 +31,8 @@ export type InternalPromptRequest = {
   messageID?: string
   system?: string
   tools?: Record<string, boolean>
+  /** Store the message without running the model (no request is made). */
+  noReply?: boolean
   /** "async" (default) calls `session.promptAsync`, "sync" calls `session.prompt`. */
   mode?: "async" | "sync"
   /** What to do when the session is reserved or host-busy: wait in the queue (default) or return `reserved`. */

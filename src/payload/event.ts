@@ -6,7 +6,8 @@ import { normaliseMessageInfo, normalisePart, type MessageRecord, type PartRecor
 
 export type SessionEvent =
   | { kind: "busy"; sessionID: string }
-  | { kind: "idle"; sessionID: string }
+  /** `via`: the host publishes `session.status {idle}` and `session.idle` as a pair; consumers count one */
+  | { kind: "idle"; sessionID: string; via: "status" | "idle" }
   | { kind: "retry"; sessionID: string; attempt: number; message: string; next?: number; status: unknown }
   | { kind: "error"; sessionID?: string; error: unknown }
   | { kind: "message"; sessionID: string; message: MessageRecord }
@@ -40,7 +41,7 @@ export function normaliseEvent(input: unknown): SessionEvent | null {
     const part = p.part as Record<string, unknown> | undefined
     const pt = part && part.type
     // Text and reasoning updates stream too (v1 also carries `delta` here); only tool, file and step parts matter.
-    if (pt === "text" || pt === "reasoning" || pt === "step-start" || pt === undefined) return IGNORED
+    if (pt === "text" || pt === "reasoning" || pt === undefined) return IGNORED
     try {
       if (pt === "retry" || pt === "error") return errorPart(p, part!)
       const rec = normalisePart(part)
@@ -77,7 +78,7 @@ function slow(type: string, p: Record<string, unknown>): SessionEvent | null {
       const status = rec(p.status)
       if (!s || !status) return IGNORED
       if (status.type === "busy") return { kind: "busy", sessionID: s }
-      if (status.type === "idle") return { kind: "idle", sessionID: s }
+      if (status.type === "idle") return { kind: "idle", sessionID: s, via: "status" }
       if (status.type === "retry")
         return {
           kind: "retry",
@@ -91,7 +92,7 @@ function slow(type: string, p: Record<string, unknown>): SessionEvent | null {
     }
     case "session.idle": {
       const s = sid(p.sessionID)
-      return s ? { kind: "idle", sessionID: s } : IGNORED
+      return s ? { kind: "idle", sessionID: s, via: "idle" } : IGNORED
     }
     case "session.error":
       return { kind: "error", sessionID: sid(p.sessionID), error: p.error }

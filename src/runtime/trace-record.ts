@@ -6,14 +6,25 @@ export function traceExtra(input: Input): Record<string, unknown> {
   switch (input.type) {
     case "retry-status":
       return { attempt: input.attempt, code: input.failure.code, action: input.failure.action, rule: input.failure.rule }
-    case "failure":
-      return { code: input.failure.code, action: input.failure.action, rule: input.failure.rule, source: input.source, model: input.model ? describeModel(input.model) : undefined }
-    case "completed":
-      return { meaningful: input.meaningful, model: input.model ? describeModel(input.model) : undefined }
+    case "session-error":
+      return { code: input.failure.code, action: input.failure.action, rule: input.failure.rule, source: "session.error" }
+    case "assistant":
+      return {
+        message: input.id,
+        parent: input.parentID,
+        model: input.model ? describeModel(input.model) : undefined,
+        completed: input.completed || undefined,
+        meaningful: input.meaningful || undefined,
+        ...(input.failure ? { code: input.failure.code, action: input.failure.action, rule: input.failure.rule, source: "message" } : {}),
+      }
     case "dispatch-result":
-      return { status: input.status }
-    case "user-turn":
-      return { model: input.model ? describeModel(input.model) : undefined, routed: input.current ? describeModel(input.current) : undefined }
+      return { status: input.status, seq: input.seq }
+    case "user-message":
+      return { message: input.id, model: input.model ? describeModel(input.model) : undefined, routed: input.routed ? describeModel(input.routed.to) : undefined }
+    case "internal-message":
+      return { message: input.id }
+    case "timer":
+      return { timer: input.name }
     default:
       return {}
   }

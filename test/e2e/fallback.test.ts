@@ -89,7 +89,10 @@ describe("runtime fallback in the real host", () => {
     expect(reqs.map((r) => `${r.model}:${r.status}`)).toEqual(["credits-c1-model:402", "backup-model:200"])
     latencies.credits402 = reqs[1]!.t - reqs[0]!.t
     expect(duplicatesIn(msgs, 1)).toMatchObject({ users: 1, replies: 1 })
-    expect(visibleUserMessages(msgs)[0]!.info.model.modelID).toBe("backup-model") // the same message, moved
+    // the user's message keeps the model they chose, and so does the session once the rescue is over
+    expect(visibleUserMessages(msgs)[0]!.info.model.modelID).toBe("credits-c1-model")
+    const session = await w.host.client.session.get({ path: { id: sid } })
+    expect((session.data as any)?.model?.id).toBe("credits-c1-model")
   })
 
   test("a transient 429 that clears after two tries stays on the primary", async () => {
@@ -183,7 +186,7 @@ describe("runtime fallback in the real host", () => {
     expect(reqs[1]!.userTexts).toEqual(["hello"])
     expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model flaky-f1-model.")
     expect(duplicatesIn(msgs, 1)).toMatchObject({ users: 1, replies: 1 })
-    const retry = w.host.trace().find((r) => r.session === sid && r.input === "failure" && r.code === "network")
+    const retry = w.host.trace().find((r) => r.session === sid && r.source && r.code === "network")
     expect(retry?.action).toBe("retry")
   })
 

@@ -245,6 +245,24 @@ export async function startHost(o: HostOptions): Promise<Host> {
     return (r.data ?? []) as any
   }
 
+  /**
+   * The plugin under test is done with the session's latest turn (its trace says so), or is not following it.
+   * After a failure the host goes idle before the plugin's rescue starts: idle alone does not end a turn.
+   */
+  const pluginSettled = (sessionID: string): boolean => {
+    const p = join(sandbox, "plugin-trace.jsonl")
+    if (!existsSync(p)) return true
+    let last: any
+    for (const line of readFileSync(p, "utf8").split("\n")) {
+      if (!line.includes(sessionID)) continue
+      try {
+        const r = JSON.parse(line)
+        if (r.session === sessionID && r.input && r.phase) last = r
+      } catch {}
+    }
+    return !last || last.phase === "settled" || last.phase === "none"
+  }
+
   const host: Host = {
     url,
     client,
@@ -269,11 +287,21 @@ export async function startHost(o: HostOptions): Promise<Host> {
           `session.idle of ${sessionID}`,
         )
         from = events.indexOf(ev) + 1
-        const status = await client.session.status({}).then((r) => (r.data as any)?.[sessionID]).catch(() => undefined)
-        if (status && status.type !== "idle") continue
-        const msgs = await messages(sessionID)
-        const last = msgs[msgs.length - 1]
-        if (last?.info?.role === "assistant" && last.info.time?.completed) return
+        // The plugin reacts to the same idle: give it a moment to record its decision (polled, bounded), and
+        // start over at the next idle if the session runs again meanwhile.
+        for (let k = 0; k < 40; k++) {
+          if (events.slice(from).some((e) => e.properties?.sessionID === sessionID && e.type === "session.idle")) break
+          const status = await client.session.status({}).then((r) => (r.data as any)?.[sessionID]).catch(() => undefined)
+          if (!status || status.type === "idle") {
+            const msgs = await messages(sessionID)
+            // The plugin's own prompts store empty user messages (a re-dispatch, the model restore): they say
+            // nothing, so the turn is over when the last message that does is a completed assistant row.
+            const said = msgs.filter((m) => m.info?.role === "assistant" || (m.parts ?? []).some((p: any) => (p.type === "text" && !p.synthetic && p.text) || p.type === "file"))
+            const last = said[said.length - 1]
+            if (last?.info?.role === "assistant" && last.info.time?.completed && pluginSettled(sessionID)) return
+          }
+          await new Promise((r) => setTimeout(r, 100))
+        }
       }
     },
     async createSession(title = "e2e") {

@@ -1,0 +1,77 @@
+// What a failure means for a turn: stay on the model (the host's retries, or our own backoff), move to the
+// next model of the chain, or give up. Pure: reads the turn, the config and model health, returns a plan and
+// the effects that go with the decision (cooldown, log). Executing the plan waits for the host's run to end
+// (session.ts).
+import { formatWait } from "../failure/classify.ts"
+import type { Failure } from "../failure/types.ts"
+import { describeModel, sameModel, type ModelChoice } from "../payload/model.ts"
+import { reasonText } from "../notices/text.ts"
+import type { Notice } from "../notices/types.ts"
+import { backoffDelay } from "./backoff.ts"
+import { candidateOrder, choiceKey } from "./chain.ts"
+import { COOLING_CODES } from "./health.ts"
+import type { Ctx, Effect, Plan, Turn } from "./turn.ts"
+
+export function log(level: "debug" | "info" | "warn" | "error", message: string, turn?: Turn, extra?: Record<string, unknown>): Effect {
+  return { type: "log", level, message, extra: { turn: turn?.id, ...extra } }
+}
+
+const TRANSIENT = new Set<Failure["code"]>(["overloaded", "server_error", "timeout", "network", "rate_limited"])
+
+/** A transient failure is worth telling model health about (the shared breaker counts them). */
+export function transientEffect(turn: Turn, f: Failure): Effect[] {
+  return TRANSIENT.has(f.code) && f.action === "retry" ? [{ type: "transient", model: turn.attempt.model, failure: f }] : []
+}
+
+/** Leave the current model: record why, cool it down if it cannot serve, and pick the next one or give up. */
+export function moveOn(turn: Turn, f: Failure, ctx: Ctx, effects: Effect[], why: string): Plan {
+  turn.lastFailure = f
+  turn.tried.push({ model: turn.attempt.model, code: f.code, message: f.message, statusCode: f.statusCode })
+  if (COOLING_CODES.has(f.code)) effects.push({ type: "cooldown", model: turn.attempt.model, failure: f })
+  effects.push(log("info", `${reasonText(f.code)} on ${describeModel(turn.attempt.model)}: ${why} (${f.rule})`, turn))
+  return nextPlan(turn, ctx, f)
+}
+
+/** The next model to try, or exhausted when none is left or the per-turn bound is reached. */
+export function nextPlan(turn: Turn, ctx: Ctx, f: Failure | undefined): Plan {
+  if (turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn) return { kind: "exhausted" }
+  const next = nextModel(turn, ctx, f)
+  if (!next) return { kind: "exhausted" }
+  return { kind: "move", to: next, dispatch: turn.attempt.toolsRan ? "continue" : "replay" }
+}
+
+function nextModel(turn: Turn, ctx: Ctx, f: Failure | undefined): ModelChoice | undefined {
+  const triedKeys = new Set(turn.tried.map((t) => choiceKey(t.model)))
+  const cooling = !!f && COOLING_CODES.has(f.code)
+  const order = candidateOrder(ctx.config.chains, turn.agent, turn.primary)
+  // A model-level failure rules out every variant of that model; a variant is not a fresh quota.
+  const excluded = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (cooling && turn.tried.some((t) => sameModel(t.model, m)))
+  return order.find((m) => !excluded(m) && !sameModel(m, turn.attempt.model) && !ctx.cooling(m))
+}
+
+/** Our own same-model retry for a transient error the host did not retry; or move on when retries are spent. */
+export function retryOrMove(turn: Turn, f: Failure, ctx: Ctx, effects: Effect[]): Plan {
+  const r = ctx.config.retry
+  if (turn.attempt.hostAttempts > 0) return moveOn(turn, f, ctx, effects, `the host gave up after ${turn.attempt.hostAttempts} retries`)
+  if (turn.ownRetries >= r.backoffMaxAttempts) return moveOn(turn, f, ctx, effects, `${turn.ownRetries} own retries did not help`)
+  turn.lastFailure = f
+  if (turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn) {
+    turn.tried.push({ model: turn.attempt.model, code: f.code, message: f.message, statusCode: f.statusCode })
+    return { kind: "exhausted" }
+  }
+  const delayMs = backoffDelay({ initialMs: r.backoffInitialMs, maxMs: r.backoffMaxMs, jitter: r.jitter }, turn.ownRetries + 1, ctx.random, f.retryAfterMs)
+  effects.push(log("info", `${reasonText(f.code)} on ${describeModel(turn.attempt.model)}; own retry ${turn.ownRetries + 1}/${r.backoffMaxAttempts} in ${formatWait(delayMs)}`, turn))
+  return { kind: "retry", delayMs }
+}
+
+export function exhaustedNotice(turn: Turn, ctx: Ctx): Notice {
+  const bound = turn.dispatches >= ctx.config.limits.maxDispatchesPerTurn ? turn.dispatches : undefined
+  const noChain = candidateOrder(ctx.config.chains, turn.agent, turn.primary).length <= 1
+  return { type: "exhausted", tried: turn.tried.map((t) => ({ model: t.model, code: t.code, statusCode: t.statusCode })), bound, noChain }
+}
+
+export function switchNotice(turn: Turn, from: ModelChoice, to: ModelChoice, ctx: Ctx): Notice {
+  const last = [...turn.tried].reverse().find((t) => sameModel(t.model, from))
+  const cool = ctx.cooling(from)
+  return { type: "switched", from, to, code: last?.code ?? "unknown", backInMs: cool ? Math.max(0, cool.until - ctx.now) : undefined }
+}
