@@ -13,13 +13,20 @@ export function benchConfig(extra: RuntimeFallbackConfigInput = {}) {
   return configSchema.parse({ chains: { default: [BACKUP, "fake/ok-model"] }, ...extra })
 }
 
-export type BenchPlugin = PluginUnderTest & { clock: ManualClock; fake: FakeHostClient }
+export type BenchPlugin = PluginUnderTest & { clock: ManualClock; fake: FakeHostClient; counts: { replays: number; restores: number } }
 
 export function benchPlugin(extra: RuntimeFallbackConfigInput = {}): BenchPlugin {
   const clock = createManualClock()
   const fake = createFakeHostClient({ clock, keepCalls: "none" })
+  // Re-dispatches and model restores (a noReply prompt) both use promptAsync: count them apart.
+  const counts = { replays: 0, restores: 0 }
+  fake.onCall = (c) => {
+    if (c.method !== "promptAsync") return
+    if ((c.args as { body?: { noReply?: unknown } }).body?.noReply === true) counts.restores++
+    else counts.replays++
+  }
   const config = benchConfig(extra)
   const health = createModelHealth(config.cooldown)
   const p = createPluginUnderTest({ client: fake.client, clock, config, health, random: () => 0.5, mode: "serve" })
-  return { ...p, clock, fake }
+  return { ...p, clock, fake, counts }
 }

@@ -41,9 +41,19 @@ describe("model health", () => {
     const changes: Array<[number, string[]]> = []
     const h = createModelHealth(policy, (entries, removed) => changes.push([entries.length, removed]))
     h.recordFailure(M, f("auth"), 0)
-    h.recordSuccess(M)
+    h.recordSuccess(M, 5)
     expect(h.cooling(M, 1)).toBeUndefined()
     expect(changes).toEqual([[1, []], [0, ["p/m"]]])
+  })
+  test("an answer whose attempt started before the cooldown was recorded does not clear it", () => {
+    const h = createModelHealth(policy)
+    h.recordFailure(M, f("quota_exhausted"), 1_000)
+    h.recordSuccess(M, 999) // requested before the model failed elsewhere, answered after
+    expect(h.cooling(M, 1_001)).toBeDefined()
+    h.recordSuccess(M, 1_000) // started when the cooldown was recorded: says nothing newer either
+    expect(h.cooling(M, 1_001)).toBeDefined()
+    h.recordSuccess(M, 1_001)
+    expect(h.cooling(M, 1_002)).toBeUndefined()
   })
 })
 

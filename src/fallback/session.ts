@@ -21,7 +21,7 @@ const MAX_FAILED_ROWS = 64
 const TIMERS: readonly TimerName[] = ["backoff", "run-end", "verify", "quiet"]
 
 export function initialState(sessionID: string): SessionState {
-  return { sessionID, turns: [], aliases: new Map(), restoring: false }
+  return { sessionID, turns: [], aliases: new Map(), seq: 0, sent: 0, restoring: false }
 }
 
 export const isLive = (t: Turn) => t.phase.name !== "settled"
@@ -82,7 +82,7 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
       break
     }
     case "restore-done":
-      s.restoring = false
+      if (!input.sent) s.restoring = false
       break
     case "deleted":
       for (const t of s.turns) if (isLive(t)) settle(t, "deleted", fx)
@@ -106,9 +106,16 @@ function userMessage(s: SessionState, i: Extract<Input, { type: "user-message" }
       settle(t, "superseded", fx)
       fx.push(log("info", "the user sent a new message; our pending retry is dropped", t))
     }
+  // A restore still waiting in the gate is moot: this message sets the session's model itself. (One the host
+  // took has shown its chat.message by now.)
+  if (s.restoring) {
+    fx.push({ type: "cancel-queued" })
+    s.restoring = false
+  }
   const model = i.model ?? s.turns[s.turns.length - 1]?.primary
   if (!model) return
-  const t = newTurn(i.id, model, i.agent, ctx.now)
+  const t = newTurn(i.id, model, i.agent, ctx.now, ++s.seq)
+  s.sent = 0
   if (i.routed) {
     t.attempt.model = i.routed.to
     t.tried = [...i.routed.skipped]
@@ -123,7 +130,7 @@ function internalMessage(s: SessionState, id: string) {
   const t = [...s.turns].reverse().find((x) => x.phase.name === "verifying" && !x.phase.userID)
   if (t && t.phase.name === "verifying") {
     t.phase.userID = id
-    s.aliases.set(id, t.id)
+    s.aliases.set(id, { turn: t.id, seq: ++s.seq })
     trimAliases(s)
     return
   }
@@ -132,15 +139,16 @@ function internalMessage(s: SessionState, id: string) {
 
 function assistant(s: SessionState, i: Extract<Input, { type: "assistant" }>, ctx: Ctx, fx: Effect[]) {
   s.lastAssistant = { id: i.id, parentID: i.parentID, model: i.model, agent: i.agent }
-  let t = i.parentID ? turnByID(s, s.aliases.get(i.parentID) ?? i.parentID) : undefined
+  let t = i.parentID ? turnByID(s, s.aliases.get(i.parentID)?.turn ?? i.parentID) : undefined
   if (!t) {
     // A failing turn whose start we did not see (the plugin's memory of it was evicted): adopt it from the row.
     if (!i.failure || !i.parentID || !i.model || i.failure.action === "stop") return
-    t = newTurn(i.parentID, i.model, i.agent, ctx.now)
+    t = newTurn(i.parentID, i.model, i.agent, ctx.now, ++s.seq)
     s.turns.push(t)
     trimTurns(s)
   }
   s.active = t.id
+  cover(s, t, i.parentID ? (s.aliases.get(i.parentID)?.seq ?? t.seq) : t.seq, fx)
   if (t.failedRows.includes(i.id)) {
     // A row of an attempt we left: only the echo of our abort matters.
     if (i.completed && !i.meaningful && !i.failure && t.abortPending) t.abortPending = false
@@ -172,6 +180,15 @@ function assistant(s: SessionState, i: Extract<Input, { type: "assistant" }>, ct
   }
   // An empty completion we did not cause while the host waited to retry: the user aborted.
   if (t.phase.name === "running" && a.hostAttempts > 0) cancel(t, fx, "the user aborted during the host's retry wait")
+}
+
+/**
+ * A run answers the latest user message with the whole conversation as context. User messages stored before
+ * the one it answers that never got a run of their own (typed while a failed run was ending: the host stores
+ * them and never runs them) are covered by it: nothing more will happen for them.
+ */
+function cover(s: SessionState, answering: Turn, seq: number, fx: Effect[]) {
+  for (const x of s.turns) if (x !== answering && isLive(x) && x.seq < seq && x.attempt.rows.length === 0 && x.phase.name === "running") settle(x, "covered", fx)
 }
 
 function output(s: SessionState, messageID: string, tool: boolean, fx: Effect[]) {
@@ -227,7 +244,12 @@ function onFailure(s: SessionState, t: Turn, f: Failure, written: boolean, ctx: 
 function idle(s: SessionState, ctx: Ctx, fx: Effect[]) {
   for (const t of s.turns) {
     const p = t.phase
-    if (p.name === "ending" && p.via === "run-end") {
+    if (p.name === "running" && t.attempt.rows.length === 0 && t.dispatches === 0) {
+      // A user message that never got a run: stored while a failed run was ending (the host never runs it),
+      // or stopped by the user before its run began. Nothing more will come for it.
+      settle(t, "cancelled", fx)
+      fx.push(log("info", "the host went idle without running this message", t))
+    } else if (p.name === "ending" && p.via === "run-end") {
       if (p.written) runEnded(s, t, ctx, fx)
       else if (!p.idleSeen) {
         p.idleSeen = true
@@ -277,7 +299,7 @@ function timer(s: SessionState, name: TimerName, turnID: string, ctx: Ctx, fx: E
   if (name === "run-end" && p.name === "ending") runEnded(s, t, ctx, fx)
   else if (name === "backoff" && p.name === "backoff") {
     t.ownRetries += 1
-    dispatchTo(s, t, t.attempt.model, "retry", fx)
+    dispatchTo(s, t, t.attempt.model, "retry", fx, ctx)
   } else if (name === "quiet" && p.name === "verifying" && p.quiet && !p.sawBusy) dropped(s, t, ctx, fx)
   else if (name === "verify" && p.name === "verifying") fx.push({ type: "check-run", turnID: t.id, seq: p.seq })
 }
@@ -303,10 +325,10 @@ function runEnded(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   maybeRestore(s, fx)
 }
 
-function execute(s: SessionState, t: Turn, plan: Plan, ctx: Ctx, fx: Effect[]) {
+function execute(s: SessionState, t: Turn, plan: Plan, ctx: Ctx, fx: Effect[]): void {
   switch (plan.kind) {
     case "move":
-      return dispatchTo(s, t, plan.to, plan.dispatch, fx)
+      return dispatchTo(s, t, plan.to, plan.dispatch, fx, ctx)
     case "retry":
       t.phase = { name: "backoff", since: ctx.now }
       fx.push({ type: "set-timer", name: "backoff", turnID: t.id, ms: plan.delayMs })
@@ -323,7 +345,12 @@ function execute(s: SessionState, t: Turn, plan: Plan, ctx: Ctx, fx: Effect[]) {
   }
 }
 
-function dispatchTo(s: SessionState, t: Turn, model: ModelChoice, kind: DispatchKind, fx: Effect[]) {
+function dispatchTo(s: SessionState, t: Turn, model: ModelChoice, kind: DispatchKind, fx: Effect[], ctx: Ctx): void {
+  if (s.sent >= ctx.config.limits.maxDispatchesPerTurn) {
+    t.dispatches = Math.max(t.dispatches, s.sent)
+    return execute(s, t, { kind: "exhausted" }, ctx, fx)
+  }
+  s.sent += 1
   const a = t.attempt
   for (const id of a.rows) if (!a.toolSteps.includes(id) && !t.failedRows.includes(id)) t.failedRows.push(id)
   if (t.failedRows.length > MAX_FAILED_ROWS) t.failedRows.splice(0, t.failedRows.length - MAX_FAILED_ROWS)
@@ -339,7 +366,7 @@ function confirm(s: SessionState, t: Turn, rowID: string, parentID: string | und
   if (t.phase.name !== "verifying") return
   const p = t.phase
   if (parentID && !s.aliases.has(parentID) && parentID !== t.id) {
-    s.aliases.set(parentID, t.id)
+    s.aliases.set(parentID, { turn: t.id, seq: ++s.seq })
     trimAliases(s)
   }
   t.attempt = newAttempt(p.to, parentID ?? p.userID ?? t.id)
@@ -406,8 +433,8 @@ function newAttempt(model: ModelChoice, userID: string): Attempt {
   return { model, userID, rows: [], toolSteps: [], hostAttempts: 0, toolsRan: false, started: false }
 }
 
-function newTurn(id: string, model: ModelChoice, agent: string | undefined, now: number): Turn {
-  return { id, agent, primary: model, attempt: newAttempt(model, id), tried: [], dispatches: 0, ownRetries: 0, phase: { name: "running" }, abortPending: false, failedRows: [], createdAt: now }
+function newTurn(id: string, model: ModelChoice, agent: string | undefined, now: number, seq: number): Turn {
+  return { id, seq, agent, primary: model, attempt: newAttempt(model, id), tried: [], dispatches: 0, ownRetries: 0, phase: { name: "running" }, abortPending: false, failedRows: [], createdAt: now }
 }
 
 export function turnByID(s: SessionState, id: string | undefined): Turn | undefined {
@@ -430,8 +457,8 @@ function activeTurn(s: SessionState): Turn | undefined {
 
 function adoptFromLastAssistant(s: SessionState, ctx: Ctx): Turn | undefined {
   const last = s.lastAssistant
-  if (!last?.parentID || !last.model || turnByID(s, s.aliases.get(last.parentID) ?? last.parentID)) return undefined
-  const t = newTurn(last.parentID, last.model, last.agent, ctx.now)
+  if (!last?.parentID || !last.model || turnByID(s, s.aliases.get(last.parentID)?.turn ?? last.parentID)) return undefined
+  const t = newTurn(last.parentID, last.model, last.agent, ctx.now, ++s.seq)
   t.attempt.rows.push(last.id)
   s.turns.push(t)
   s.active = t.id
@@ -447,7 +474,7 @@ function trimTurns(s: SessionState) {
   while (s.turns.length > MAX_TURNS) {
     const i = s.turns.findIndex((t) => !isLive(t))
     const [gone] = s.turns.splice(i >= 0 ? i : 0, 1)
-    for (const [k, v] of s.aliases) if (v === gone!.id) s.aliases.delete(k)
+    for (const [k, v] of s.aliases) if (v.turn === gone!.id) s.aliases.delete(k)
   }
 }
 

@@ -35,7 +35,8 @@ export type Phase =
   | { name: "verifying"; to: ModelChoice; from: ModelChoice; kind: DispatchKind; seq: number; accepted: boolean; userID?: string; sawBusy: boolean; quiet: boolean }
   | { name: "settled"; outcome: Outcome }
 
-export type Outcome = "answered" | "exhausted" | "stopped" | "cancelled" | "deleted" | "not-started" | "superseded"
+/** "covered": the host never ran this message on its own; a later run (ours) answered it in its context. */
+export type Outcome = "answered" | "exhausted" | "stopped" | "cancelled" | "deleted" | "not-started" | "superseded" | "covered"
 
 export type Attempt = {
   model: ModelChoice
@@ -58,6 +59,8 @@ export type Attempt = {
 export type Turn = {
   /** the id of the user message the turn answers */
   id: string
+  /** arrival order of that message in the session */
+  seq: number
   agent?: string
   /** the model the user chose (with its variant) */
   primary: ModelChoice
@@ -80,8 +83,15 @@ export type SessionState = {
   sessionID: string
   /** turns in arrival order (bounded) */
   turns: Turn[]
-  /** user messages our own dispatches created → the turn they belong to */
-  aliases: Map<string, string>
+  /** user messages our own dispatches created → the turn they belong to, and when they arrived */
+  aliases: Map<string, { turn: string; seq: number }>
+  /** arrival counter of user messages (turns and aliases): a run answering one covers the unstarted ones before it */
+  seq: number
+  /**
+   * re-dispatches since the last real user message: the per-turn bound also holds for the session as a whole,
+   * so turns adopted from rows (whose start the plugin did not see) cannot add up to more
+   */
+  sent: number
   /** the turn the host runs now (from the latest assistant row) */
   active?: string
   /** the latest assistant row seen, for failures that name no message (session.error, retry status) */
@@ -110,7 +120,8 @@ export type Input =
   | { type: "timer"; name: TimerName; turnID: string }
   /** the host reported the session idle after a verification timed out */
   | { type: "run-state"; turnID: string; seq: number; busy: boolean }
-  | { type: "restore-done" }
+  /** the restore prompt settled: `sent` when the host took it (its chat.message then is, or was, ours) */
+  | { type: "restore-done"; sent: boolean }
   | { type: "deleted" }
   | { type: "parent"; parentID: string }
 

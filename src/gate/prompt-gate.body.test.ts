@@ -59,7 +59,8 @@ describe("prompt gate: host request", () => {
       null,
       "x",
       { ...req(), sessionID: "" },
-      { ...req(), parts: [] },
+      { ...req(), parts: "hi" },
+      { ...req(), noReply: "yes" },
       { ...req(), parts: [{ type: "text" }] },
       { ...req(), parts: [null] },
       { ...req(), mode: "later" },
@@ -74,6 +75,14 @@ describe("prompt gate: host request", () => {
     }
     expect(host.calls.length).toBe(0)
     expect(gate.stats().sessions).toBe(0)
+  })
+
+  test("an empty prompt is valid (a replay of the conversation as it stands; with noReply, a stored message only)", async () => {
+    const { gate, host } = setupGate()
+    expect((await gate.dispatch(req({ parts: [], dedupeKey: "r1" }))).status).toBe("dispatched")
+    gate.release("ses_a", { sourcePrefix: "runtime-fallback:" })
+    expect((await gate.dispatch(req({ parts: [], noReply: true, dedupeKey: "r2" }))).status).toBe("dispatched")
+    expect(host.calls.map((c) => (c.args as { body: unknown }).body)).toEqual([{ parts: [] }, { parts: [], noReply: true }])
   })
 
   test("a client without the method fails without a hold; an HTTP error status without error body is a definite failure", async () => {

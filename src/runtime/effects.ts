@@ -76,7 +76,7 @@ export function createEffectRunner(d: EffectDeps) {
         d.gate.release(sid, { source: `${SOURCE_PREFIX}${e.turnID}` })
         return
       case "restore-model":
-        if (d.mode === "run") return d.feed(sid, { type: "restore-done" })
+        if (d.mode === "run") return d.feed(sid, { type: "restore-done", sent: false })
         return restore(t, e)
       case "cancel-queued":
         d.gate.cancelQueuedInternalPrompts(sid, { sourcePrefix: SOURCE_PREFIX })
@@ -158,10 +158,10 @@ export function createEffectRunner(d: EffectDeps) {
     // (0 requests; measured on 1.18.33). Sent only when the session is idle with nothing in flight.
     const source = `${SOURCE_PREFIX}restore`
     d.gate
-      .dispatch({ sessionID: t.id, source, parts: [], noReply: true, model: { providerID: e.model.providerID, modelID: e.model.modelID }, agent: e.agent, variant: e.model.variant, whenBusy: "skip", dedupeKey: `restore#${++restoreSeq}` })
+      .dispatch({ sessionID: t.id, source, parts: [], noReply: true, model: { providerID: e.model.providerID, modelID: e.model.modelID }, agent: e.agent, variant: e.model.variant, whenBusy: "queue", dedupeKey: `restore#${++restoreSeq}` })
       .then((outcome) => {
         d.logger.trace({ session: t.id, restore: outcome.status, model: describeModel(e.model) })
-        d.feed(t.id, { type: "restore-done" })
+        d.feed(t.id, { type: "restore-done", sent: outcome.status === "dispatched" })
       })
       .catch((err) => d.logger.errorOnce("restore", "restoring the session's model failed", err))
     d.gate.release(t.id, { source })

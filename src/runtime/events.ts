@@ -48,6 +48,7 @@ export function createEventAdapter(d: AdapterDeps) {
       }
       case "retry": {
         d.gate.onSessionBusy(ev.sessionID)
+        if (d.registry.wasDeleted(ev.sessionID)) return
         const failure = d.classify(ev.status)
         const t = d.registry.get(ev.sessionID) ?? (failure.action !== "stop" ? d.registry.track(ev.sessionID) : undefined)
         if (!t) return
@@ -80,7 +81,7 @@ export function createEventAdapter(d: AdapterDeps) {
             d.feed(t.id, { type: "deleted" })
             d.registry.remove(t.id)
           }
-        } else if (ev.parentID) {
+        } else if (ev.parentID && !d.registry.wasDeleted(ev.sessionID)) {
           const t = d.registry.track(ev.sessionID)
           if (t.m.parentID !== ev.parentID) d.feed(t.id, { type: "parent", parentID: ev.parentID })
         }
@@ -97,7 +98,8 @@ export function createEventAdapter(d: AdapterDeps) {
   }
 
   function onMessage(sessionID: string, m: MessageRecord) {
-    if (m.role !== "assistant" || !m.id) return
+    // A deleted session's late rows (its errored write comes after the deletion) must not revive it.
+    if (m.role !== "assistant" || !m.id || d.registry.wasDeleted(sessionID)) return
     const failure = m.error !== undefined ? d.classify(m.error) : undefined
     // Follow every session with assistant rows: a failure that names no message (a retry status) is matched
     // to the turn of the latest row.

@@ -7,6 +7,7 @@ import { initialState, isLive, type SessionState } from "../fallback/session.ts"
 
 export const MAX_TRACKED = 2_000
 const MAX_NOTICED = 16
+const MAX_DELETED = 256
 
 export type Tracked = {
   id: string
@@ -25,7 +26,9 @@ export type Registry = {
   get(id: string): Tracked | undefined
   /** The session's record, created (and older idle ones evicted) when missing; moved to the back. */
   track(id: string): Tracked
+  /** Forgets the session and remembers it was deleted: late events of a deleted session are ignored. */
   remove(id: string): Tracked | undefined
+  wasDeleted(id: string): boolean
   values(): IterableIterator<Tracked>
   readonly size: number
   clear(): void
@@ -34,6 +37,7 @@ export type Registry = {
 
 export function createRegistry(clock: Clock, max = MAX_TRACKED): Registry {
   const map = new Map<string, Tracked>()
+  const deleted = new Set<string>()
   function evict() {
     for (const [id, t] of map) {
       if (map.size < max * 0.9) break
@@ -50,6 +54,7 @@ export function createRegistry(clock: Clock, max = MAX_TRACKED): Registry {
   return {
     get: (id) => map.get(id),
     track(id) {
+      deleted.delete(id)
       let t = map.get(id)
       if (t) {
         map.delete(id)
@@ -61,7 +66,10 @@ export function createRegistry(clock: Clock, max = MAX_TRACKED): Registry {
       map.set(id, t)
       return t
     },
+    wasDeleted: (id) => deleted.has(id),
     remove(id) {
+      deleted.add(id)
+      if (deleted.size > MAX_DELETED) deleted.delete(deleted.values().next().value!)
       const t = map.get(id)
       if (!t) return undefined
       for (const h of t.timers.values()) clock.clearTimeout(h)
@@ -75,6 +83,7 @@ export function createRegistry(clock: Clock, max = MAX_TRACKED): Registry {
     clear() {
       for (const t of map.values()) for (const h of t.timers.values()) clock.clearTimeout(h)
       map.clear()
+      deleted.clear()
     },
     notice(t, key) {
       if (t.noticed.has(key)) return false

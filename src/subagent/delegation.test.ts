@@ -52,7 +52,7 @@ describe("delivering a child's result to its parent", () => {
     const done = s.delegation.transform(msgs, true, PARENT)
     await flush()
     recovering = false
-    s.emit({ kind: "idle", sessionID: CHILD })
+    s.emit({ kind: "idle", sessionID: CHILD, via: "status" })
     await done
     const part = msgs[1]!.parts[0] as any
     expect(part.state.status).toBe("completed")

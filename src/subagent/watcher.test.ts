@@ -78,7 +78,7 @@ describe("waitForSessionResult", () => {
     await flush()
     s.set([user("u", 1), failed("a", 2), answer("b", 3, "from the fallback")])
     pending = false
-    s.emit({ kind: "idle", sessionID: "c" })
+    s.emit({ kind: "idle", sessionID: "c", via: "status" })
     await flush()
     expect(await p).toMatchObject({ status: "completed", text: "from the fallback" })
     expect(s.listeners.size).toBe(0) // unsubscribed

@@ -1,11 +1,12 @@
 // Deterministic simulation of the whole plugin (hooks, runtime, machine, gate) against a model of the host
-// (test/support/sim-host.ts): seeded random interleavings of user prompts, host retries, errors, successes,
-// user aborts, deletions and time. After every step and at the end it checks that
-//  - at most one internal prompt is in flight per session (never sent while the session is busy, where the
-//    host would drop it);
-//  - no internal prompt follows a user abort or a deletion;
-//  - internal prompts per user turn never exceed the configured bound;
-//  - every failed turn the user left alone ends in exactly one of: answered, or one terminal notice.
+// (test/support/sim-host.ts, which drops a prompt that lands while a failed run is still ending): seeded
+// random interleavings of user prompts (also while a turn runs: queued follow-ups), host retries, errors,
+// successes, user aborts, deletions and time. It checks that
+//  - no re-dispatch follows a user abort or a deletion, and none lands while a run is still alive (where the
+//    host would drop it); the model restore never lands during a run either;
+//  - re-dispatches per user turn never exceed the configured bound;
+//  - every failed turn the user left alone ends in exactly one of: answered, or one terminal notice;
+//  - when everything is quiet, every session's stored model is the one its user last chose.
 import { expect, test } from "bun:test"
 import { configSchema } from "../../src/config/schema.ts"
 import { createModelHealth } from "../../src/fallback/health.ts"
@@ -15,12 +16,11 @@ import type { Logger } from "../../src/host/logger.ts"
 import { createSimHost, type InternalCall, type SimBehaviour } from "../support/sim-host.ts"
 import { seededRandom as mulberry32 } from "../support/prng.ts"
 
-
 const PRIMARIES = ["ok-1", "quota-1", "credits-1", "transient-1", "overloaded-1", "midstream-1"]
 const FALLBACKS = ["quota-2", "credits-2", "ok-2", "overloaded-2", "ok-3", "midstream-2"]
 const behaviourOf = (m: string): SimBehaviour => m.split("-")[0] as SimBehaviour
 
-type TurnRecord = { session: string; userID?: string; excluded: boolean; internal: number; notices: number }
+type TurnRecord = { session: string; userID?: string; model: string; excluded: boolean; internal: number; notices: number }
 
 async function simulate(seed: number, steps: number) {
   const random = mulberry32(seed)
@@ -35,7 +35,7 @@ async function simulate(seed: number, steps: number) {
   const debug = process.env.SIM_DEBUG === String(seed)
   const turns: TurnRecord[] = []
   const current = new Map<string, TurnRecord>() // session → its latest real user turn
-  const blocked = new Map<string, string>() // session → why no internal prompt may follow
+  const blocked = new Map<string, string>() // session → why no re-dispatch may follow
   const logger: Logger = {
     tracing: false,
     trace() {},
@@ -44,7 +44,8 @@ async function simulate(seed: number, steps: number) {
       violations.push(`plugin error ${key}: ${message}: ${String(error)}`)
     },
     toast(variant, message, opts) {
-      if (variant !== "error" || !message.startsWith("No model could answer")) return
+      if (debug) console.log(clock.now() % 1_000_000, "TOAST", opts?.session, variant, message)
+      if (variant !== "error") return
       const t = opts?.session ? current.get(opts.session) : undefined
       if (!t) violations.push(`terminal notice without a turn: ${message}`)
       else t.notices += 1
@@ -55,24 +56,25 @@ async function simulate(seed: number, steps: number) {
   sim.attach({
     event: (i) => {
       const e = (i as any).event
-      if (debug && e.type !== "message.part.delta") console.log(clock.now() % 1_000_000, "EV", e.properties.sessionID, e.type, JSON.stringify(e.properties.status ?? e.properties.error?.name ?? e.properties.info?.role ?? ""))
+      if (debug && e.type !== "message.part.delta") console.log(clock.now() % 1_000_000, "EV", e.properties.sessionID, e.type, JSON.stringify(e.properties.status ?? e.properties.error?.name ?? e.properties.info?.role ?? e.properties.part?.type ?? ""), e.properties.info?.parentID ?? "")
       return hooks.event!(i as any)
     },
     chatMessage: (i, o) => {
-      if (debug) console.log(clock.now() % 1_000_000, "CHAT", (i as any).sessionID, JSON.stringify((i as any).model), (i as any).messageID ?? "")
+      if (debug) console.log(clock.now() % 1_000_000, "CHAT", (i as any).sessionID, JSON.stringify((i as any).model), (o as any).parts?.length)
       return hooks["chat.message"]!(i as any, o as any)
     },
   })
 
   function checkCall(c: InternalCall) {
-    if (debug) console.log(c.at % 1_000_000, "INTERNAL", c.session, c.messageID ?? "", c.whileBusy ? "BUSY" : "")
-    if (c.whileBusy) violations.push(`seed ${seed}: internal prompt sent to busy session ${c.session}`)
+    if (debug) console.log(c.at % 1_000_000, "INTERNAL", c.session, c.noReply ? "noReply" : "", c.duringRun ? "DURING-RUN" : "")
+    if (c.duringRun) violations.push(`seed ${seed}: ${c.noReply ? "a model restore" : "a re-dispatch"} sent while a run of ${c.session} was alive`)
+    if (c.noReply) return
     const why = blocked.get(c.session)
-    if (why) violations.push(`seed ${seed}: internal prompt after ${why} in ${c.session}`)
+    if (why) violations.push(`seed ${seed}: re-dispatch after ${why} in ${c.session}`)
     const t = current.get(c.session)
     if (t) {
       t.internal += 1
-      if (t.internal > maxDispatches) violations.push(`seed ${seed}: ${t.internal} internal prompts for one turn (bound ${maxDispatches})`)
+      if (t.internal > maxDispatches) violations.push(`seed ${seed}: ${t.internal} re-dispatches for one turn (bound ${maxDispatches})`)
     }
   }
   const settle = async () => {
@@ -103,24 +105,21 @@ async function simulate(seed: number, steps: number) {
     else if (r < 0.6) {
       const prev = current.get(sid)
       if (unresolved(prev)) prev!.excluded = true // the user moved on before it resolved
-      const t: TurnRecord = { session: sid, excluded: false, internal: 0, notices: 0 }
+      const model = pick(PRIMARIES)
+      const t: TurnRecord = { session: sid, model, excluded: false, internal: 0, notices: 0 }
       turns.push(t)
       current.set(sid, t)
       blocked.delete(sid)
-      const before = sim.sessions.get(sid)!.users.size
-      if (debug) console.log(clock.now() % 1_000_000, "USER-PROMPT", sid)
-      await sim.userPrompt(sid, pick(PRIMARIES))
+      if (debug) console.log(clock.now() % 1_000_000, "USER-PROMPT", sid, model)
+      t.userID = await sim.userPrompt(sid, model)
       await settle()
-      const users = [...sim.sessions.get(sid)!.users]
-      if (users.length > before) t.userID = users[users.length - 1]
     } else if (r < 0.68) {
-      if (sim.busy(sid)) {
-        const t = current.get(sid)
-        if (t) t.excluded = true
-        blocked.set(sid, "a user abort")
-        if (debug) console.log(clock.now() % 1_000_000, "USER-ABORT", sid)
-        await sim.userAbort(sid)
-      }
+      const t = current.get(sid)
+      if (t) t.excluded = true
+      // An abort while a failed run is ending changes nothing the plugin can see (known limit, AGENTS.md).
+      if (!sim.ending(sid)) blocked.set(sid, "a user abort")
+      if (debug) console.log(clock.now() % 1_000_000, "USER-ABORT", sid)
+      await sim.userAbort(sid)
     } else if (r < 0.71) {
       const t = current.get(sid)
       if (t) t.excluded = true
@@ -133,6 +132,11 @@ async function simulate(seed: number, steps: number) {
   // quiesce: let every retry, backoff and hold run out
   for (let i = 0; i < 400 && (sim.pendingHostWork() > 0 || i < 20); i++) {
     await advance(5_000)
+  }
+  for (const sid of sessions) {
+    const t = current.get(sid)
+    const stored = sim.sessionModel(sid)
+    if (t && stored && stored.modelID !== t.model) violations.push(`seed ${seed}: ${sid} ended on ${stored.modelID}, but its user chose ${t.model}`)
   }
   return { violations, turns, sim }
 }
@@ -160,7 +164,7 @@ test("10,000+ random interleavings keep every invariant", async () => {
     }
     if (violations.length) throw new Error(violations.slice(0, 10).join("\n"))
   }
-  console.log(`simulation: ${SEEDS} seeds × ${STEPS} steps; ${failedTurns} failed turns (${answeredAfterFailure} answered, ${noticed} terminal notices), ${internalPrompts} internal prompts`)
+  console.log(`simulation: ${SEEDS} seeds × ${STEPS} steps; ${failedTurns} failed turns (${answeredAfterFailure} answered, ${noticed} terminal notices), ${internalPrompts} re-dispatches`)
   expect(SEEDS * STEPS).toBeGreaterThanOrEqual(10_000)
   // the simulation must actually exercise the interesting paths
   expect(failedTurns).toBeGreaterThan(200)
