@@ -35,18 +35,18 @@ describe("classifyFailure is total", () => {
       }),
       { seed: SEED, numRuns: 60_000 },
     )
-  })
+  }, 120_000)
 
   const rows = loadCorpus(LOCAL_CORPUS_PATH)
   test("mutated real APIError payloads (30 000 cases)", () => {
     const arb = fc.constantFrom(...rows).chain((r) => mutate(apiErrorForm(r)))
     fc.assert(fc.property(arb, (v) => wellFormed(classifyFailure(v))), { seed: SEED, numRuns: 30_000 })
-  })
+  }, 120_000)
 
   test("mutated real bodies as text (20 000 cases)", () => {
     const arb = fc.constantFrom(...rows).chain((r) => mutateText(r.body))
     fc.assert(fc.property(arb, (t) => wellFormed(classifyFailure(t))), { seed: SEED, numRuns: 20_000 })
-  })
+  }, 120_000)
 
   test("deeply nested and cyclic inputs do not overflow", () => {
     let deep: any = { message: "rate limit" }
