@@ -45,8 +45,8 @@ describe("loaded as a local path plugin", () => {
     const t2 = traceOf(w.host, failing)
     expect(t2.some((r) => r.event === "error")).toBe(true)
     expect(t2.some((r) => r.event === "message")).toBe(true)
-    expect(t2.some((r) => r.input === "failure" && r.source === "session.error" && r.code === "payment_required")).toBe(true)
-    expect(t2.some((r) => r.input === "failure" && r.source === "message" && r.model === "fake/credits-model")).toBe(true)
+    expect(t2.some((r) => r.input === "session-error" && r.code === "payment_required")).toBe(true)
+    expect(t2.some((r) => r.input === "assistant" && r.source === "message" && r.code === "payment_required" && r.model === "fake/credits-model")).toBe(true)
   })
 })
 
