@@ -305,6 +305,15 @@ describe("own same-model retries and the user's word", () => {
     expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "superseded" })
     expect(phase(state, "u2")).toBe("running")
   })
+  test("a new user message supersedes a re-dispatch the host stored but has not run (it now runs the user's)", () => {
+    const { state, effects } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, user("u2"), idle, { type: "timer", name: "quiet", turnID: "u1" }])
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "superseded" })
+    expect(dispatches(effects)).toHaveLength(1)
+  })
+  test("a rescue the host already runs is not dropped by a new user message (it is answered after)", () => {
+    const { state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, busy, row("b1", "r1", B), user("u2")])
+    expect(phase(state, "u1")).toBe("running")
+  })
   test("a MessageAbortedError we did not cause is the user's word", () => {
     const { state, types } = drive([user(), row("a1", "u1", A), sessionError(ABORTED)])
     expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "cancelled" })

@@ -100,9 +100,12 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
 function userMessage(s: SessionState, i: Extract<Input, { type: "user-message" }>, ctx: Ctx, fx: Effect[]) {
   if (turnByID(s, i.id)) return
   // The user moved on: a same-model retry we were waiting to send is moot (the host runs the new message,
-  // whose context carries the old one). A rescue in flight goes on: its run will answer both.
+  // whose context carries the old one). A rescue the host already runs goes on, and so does one that waits
+  // for its failed run to end: the new message is stored and its run answers both.
   for (const t of s.turns)
-    if (t.phase.name === "backoff") {
+    if (t.phase.name === "backoff" || (t.phase.name === "verifying" && !t.phase.sawBusy)) {
+      // Likewise for a re-dispatch the host has not started: it now runs the user's message (or, if ours is
+      // already stored and runs first, the user's after it); sending ours again would only repeat the turn.
       settle(t, "superseded", fx)
       fx.push(log("info", "the user sent a new message; our pending retry is dropped", t))
     }
@@ -289,6 +292,7 @@ function dispatchResult(s: SessionState, i: Extract<Input, { type: "dispatch-res
       t.tried.push({ model: p.to, code: "invalid_request", message: `the host refused the prompt: ${i.error ?? "unknown error"}` })
       fx.push({ type: "clear-timer", name: "verify", turnID: t.id }, log("warn", `the host refused the prompt for ${describeModel(p.to)}: ${i.error ?? "unknown"}`, t))
       execute(s, t, nextPlan(t, ctx, undefined), ctx, fx)
+      maybeRestore(s, fx)
   }
 }
 
@@ -389,6 +393,7 @@ function dropped(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   }
   settle(t, "not-started", fx)
   fx.push({ type: "notice", notice: { type: "not-started", to: p.to } }, log("warn", `the host did not run the dispatch to ${describeModel(p.to)}, and the dispatch bound is reached`, t))
+  maybeRestore(s, fx) // the host is idle: it just showed that by dropping the prompt
 }
 
 function answered(t: Turn, ctx: Ctx, fx: Effect[]) {

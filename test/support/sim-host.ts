@@ -45,7 +45,11 @@ export type InternalCall = { session: string; at: number; noReply: boolean; duri
 
 export type SimHost = ReturnType<typeof createSimHost>
 
-export function createSimHost(o: { clock: ManualClock; behaviourOf: (modelID: string) => SimBehaviour; random: () => number; onInternal?: (call: InternalCall) => void }) {
+/**
+ * `dropChance`: how often the host drops an internal prompt that arrives while the session is idle (stored,
+ * then an idle and no run): what a cold or loaded host did to a prompt sent just after a run ended.
+ */
+export function createSimHost(o: { clock: ManualClock; behaviourOf: (modelID: string) => SimBehaviour; random: () => number; onInternal?: (call: InternalCall) => void; dropChance?: number }) {
   let hooks: Hooks | undefined
   const sessions = new Map<string, SimSession>()
   const schedule: Array<{ at: number; seq: number; session: string; run: () => Promise<void> | void }> = []
@@ -198,6 +202,11 @@ export function createSimHost(o: { clock: ManualClock; behaviourOf: (modelID: st
     if (s.run || s.starting) {
       // The run exists: the prompt only waits for it. A run that is ending never picks the message up.
       if (s.run?.ending && req.internal) dropped.push(`${s.id}: ${msg.id}`)
+      return { data: undefined, response: { status: 204 } }
+    }
+    if (req.internal && o.random() < (o.dropChance ?? 0)) {
+      dropped.push(`${s.id}: ${msg.id} (idle)`)
+      later(sessionID, between(1, 30), () => idle(s))
       return { data: undefined, response: { status: 204 } }
     }
     // The run exists from here on (an abort now cancels it), and starts working a moment later.
