@@ -1,16 +1,30 @@
-// A scripted OpenAI-compatible provider on 127.0.0.1 for end-to-end tests, fixture recording, the demo and
-// the benchmarks. Each model id maps to a behaviour (by explicit script, else by id prefix); every request
-// is logged with a timestamp so tests can count what reached which model and when.
+// A scripted model provider on 127.0.0.1 for end-to-end tests, fixture recording, the demo and the
+// benchmarks. One server speaks every dialect the host's bundled SDKs use (wire/: OpenAI-compatible chat
+// completions, OpenRouter, Anthropic Messages, OpenAI Responses, Google Gemini), picked by request path.
+// Each model id maps to a behaviour (by explicit script, else by id prefix), answered in the dialect of the
+// request with that provider's own error bodies; every request is logged with a timestamp so tests can count
+// what reached which model and when.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { anthropic } from "./wire/anthropic.ts"
+import { google, isGooglePath } from "./wire/google.ts"
+import { openaiCompatible } from "./wire/openai-chat.ts"
+import { openaiResponses } from "./wire/openai-responses.ts"
+import { openrouter } from "./wire/openrouter.ts"
+import { json } from "./wire/sse.ts"
+import type { ErrorKind, Protocol, Wire } from "./wire/types.ts"
+
+export type { Protocol } from "./wire/types.ts"
 
 export type Behaviour =
   | { kind: "reply"; text?: string }
-  | { kind: "quota" } // 429 insufficient_quota, OpenAI shape
-  | { kind: "transient"; failures: number; retryAfterSec?: number } // 429 rate limit, clears after `failures` requests
-  | { kind: "credits" } // 402 insufficient credits, OpenRouter shape
-  | { kind: "overloaded" } // persistent 503
-  | { kind: "midstream"; text?: string; error?: Record<string, unknown> } // a few tokens, then an error object inside the SSE stream
+  | { kind: "quota" } // quota exhausted for a long window (OpenAI-compatible: 429 insufficient_quota)
+  | { kind: "transient"; failures: number; retryAfterSec?: number } // rate limit (429, retry-after), clears after `failures` requests
+  | { kind: "credits" } // out of credits / billing (OpenAI-compatible: 402, OpenRouter shape)
+  | { kind: "auth" } // invalid API key
+  | { kind: "missing" } // unknown model
+  | { kind: "overloaded" } // persistent server overload (503; Anthropic 529)
+  | { kind: "midstream"; text?: string; error?: Record<string, unknown> } // a few tokens, then an error inside the 200 stream
   | { kind: "slow"; words?: number; intervalMs?: number } // one word per interval
   | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string; also?: Array<Record<string, unknown>> } // tool call(s) (`also`: more calls of the same tool in the same step), then text
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> } // any raw error response
@@ -19,12 +33,14 @@ export type Behaviour =
 export type RequestRecord = {
   seq: number
   t: number // epoch ms when the request arrived
+  protocol: Protocol
+  path: string
   model: string
   stream: boolean
   sessionID?: string // the host sends x-session-id
   status: number
   behaviour: Behaviour["kind"]
-  /** Roles of the messages the host sent, in order. */
+  /** Roles of the messages the host sent, in order (system | user | assistant | tool). */
   roles: string[]
   /** Text of the last user message (test prompts only; never real user data). */
   lastUserText: string
@@ -38,7 +54,9 @@ export type RequestRecord = {
 }
 
 export type FakeProvider = {
-  url: string // base URL ending in /v1
+  url: string // OpenAI-compatible base URL, ending in /v1
+  /** Base URL to put in `provider.<id>.options.baseURL` for each dialect. */
+  urls: Record<Protocol, string>
   port: number
   requests: RequestRecord[]
   script(model: string, behaviour: Behaviour): void
@@ -58,6 +76,10 @@ export function defaultBehaviour(model: string): Behaviour {
       return { kind: "transient", failures: 2, retryAfterSec: 1 }
     case "credits":
       return { kind: "credits" }
+    case "auth":
+      return { kind: "auth" }
+    case "missing":
+      return { kind: "missing" }
     case "overloaded":
       return { kind: "overloaded" }
     case "midstream":
@@ -69,57 +91,21 @@ export function defaultBehaviour(model: string): Behaviour {
   }
 }
 
-type ChatMessage = { role?: string; content?: unknown; tool_calls?: unknown[] }
-
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content
-  if (Array.isArray(content))
-    return content
-      .map((c) => (c && typeof c === "object" && typeof (c as { text?: unknown }).text === "string" ? (c as { text: string }).text : ""))
-      .join("")
-  return ""
+/** The dialect a request path belongs to. */
+export function wireFor(path: string): Wire | undefined {
+  if (isGooglePath(path)) return google
+  if (path.endsWith("/messages")) return anthropic
+  if (path.endsWith("/responses")) return openaiResponses
+  if (path.endsWith("/chat/completions")) return path.startsWith("/api/") ? openrouter : openaiCompatible
+  return undefined
 }
+
+const ERROR_OF: Partial<Record<Behaviour["kind"], ErrorKind>> = { quota: "quota", credits: "credits", auth: "auth", missing: "missing", overloaded: "overloaded" }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
   return Buffer.concat(chunks).toString("utf8")
-}
-
-function errorBody(kind: "quota" | "transient" | "credits" | "overloaded"): { status: number; body: unknown } {
-  switch (kind) {
-    case "quota":
-      return {
-        status: 429,
-        body: {
-          error: {
-            message: "You exceeded your current quota, please check your plan and billing details.",
-            type: "insufficient_quota",
-            param: null,
-            code: "insufficient_quota",
-          },
-        },
-      }
-    case "transient":
-      return {
-        status: 429,
-        body: {
-          error: {
-            message: "Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 1s.",
-            type: "requests",
-            param: null,
-            code: "rate_limit_exceeded",
-          },
-        },
-      }
-    case "credits":
-      return {
-        status: 402,
-        body: { error: { message: "Insufficient credits. Add more using https://example.invalid/credits", code: 402 } },
-      }
-    case "overloaded":
-      return { status: 503, body: { error: { message: "The server is overloaded, please try again later.", type: "overloaded_error", code: 503 } } }
-  }
 }
 
 export async function startFakeProvider(opts: { script?: Record<string, Behaviour>; clock?: () => number } = {}): Promise<FakeProvider> {
@@ -143,102 +129,90 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const t = now()
-    const path = (req.url ?? "").split("?")[0]
-    if (req.method === "GET" && path?.endsWith("/models")) {
+    const path = (req.url ?? "").split("?")[0] ?? ""
+    if (req.method === "GET" && path.endsWith("/models")) {
       const data = [...new Set(["ok-model", ...scripts.keys()])].map((id) => ({ id, object: "model", owned_by: "fake" }))
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data }))
       return
     }
-    if (req.method !== "POST" || !path?.endsWith("/chat/completions")) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }))
+    const wire = req.method === "POST" ? wireFor(path) : undefined
+    if (!wire) {
+      json(res, 404, { error: { message: "not found" } })
       return
     }
-    let body: { model?: string; stream?: boolean; messages?: ChatMessage[] }
+    let body: unknown
     try {
       body = JSON.parse(await readBody(req))
     } catch {
       res.writeHead(400).end("bad json")
       return
     }
-    const model = String(body.model ?? "")
-    const stream = body.stream === true
-    const messages = Array.isArray(body.messages) ? body.messages : []
+    const parsed = wire.parse(body, path)
+    const { model, stream } = parsed
     const count = (seen.get(model) ?? 0) + 1
     seen.set(model, count)
     let behaviour = scripts.get(model) ?? defaultBehaviour(model)
     if (behaviour.kind === "sequence") behaviour = behaviour.steps[Math.min(count, behaviour.steps.length) - 1] ?? { kind: "reply" }
-    const userTexts = messages.filter((m) => m.role === "user").map((m) => textOf(m.content))
-    const toolResults = messages.filter((m) => m.role === "tool").map((m) => textOf(m.content))
-    const assistantTexts = messages.filter((m) => m.role === "assistant").map((m) => textOf(m.content))
-    const last = messages[messages.length - 1]
-    const afterTool = last?.role === "tool"
     const rec: RequestRecord = {
       seq: ++seq,
       t,
+      protocol: wire.protocol,
+      path,
       model,
       stream,
       sessionID: typeof req.headers["x-session-id"] === "string" ? req.headers["x-session-id"] : undefined,
       status: 200,
       behaviour: behaviour.kind,
-      roles: messages.map((m) => String(m.role)),
-      lastUserText: userTexts[userTexts.length - 1] ?? "",
-      userTexts,
-      toolResults,
-      assistantTexts,
-      toolNames: Array.isArray((body as { tools?: unknown[] }).tools)
-        ? ((body as { tools: Array<{ function?: { name?: string } }> }).tools.map((x) => String(x.function?.name)))
-        : [],
+      roles: parsed.roles,
+      lastUserText: parsed.userTexts[parsed.userTexts.length - 1] ?? "",
+      userTexts: parsed.userTexts,
+      toolResults: parsed.toolResults,
+      assistantTexts: parsed.assistantTexts,
+      toolNames: parsed.toolNames,
     }
 
     const fail = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       rec.status = status
       log(rec)
-      res.writeHead(status, { "content-type": "application/json", ...headers }).end(typeof payload === "string" ? payload : JSON.stringify(payload))
+      json(res, status, payload, headers)
+    }
+    const providerError = (kind: ErrorKind, retryAfterSec?: number) => {
+      const e = wire.error(kind, model, { retryAfterSec })
+      fail(e.status, e.body, e.headers)
     }
 
+    const errorKind = ERROR_OF[behaviour.kind]
+    if (errorKind) return providerError(errorKind)
     switch (behaviour.kind) {
-      case "quota":
-      case "credits":
-      case "overloaded": {
-        const e = errorBody(behaviour.kind)
-        return fail(e.status, e.body)
-      }
       case "transient": {
-        if (count <= behaviour.failures) {
-          const e = errorBody("transient")
-          return fail(e.status, e.body, { "retry-after": String(behaviour.retryAfterSec ?? 1) })
-        }
+        if (count <= behaviour.failures) return providerError("rate-limit", behaviour.retryAfterSec ?? 1)
         log(rec)
-        return reply(res, model, stream, { text: `Hello from fake model ${model} after ${behaviour.failures} rate limits.` })
+        return wire.reply(res, model, stream, { text: `Hello from fake model ${model} after ${behaviour.failures} rate limits.` })
       }
       case "status":
         return fail(behaviour.status, behaviour.body, behaviour.headers)
       case "midstream": {
         log(rec)
         if (!stream) return fail(500, { error: { message: "midstream needs stream:true" } })
-        return midstream(res, model, behaviour.text ?? "Partial answer from the failing model", behaviour.error)
+        return wire.midstream(res, model, behaviour.text ?? "Partial answer from the failing model", behaviour.error)
       }
       case "slow":
         log(rec)
-        return reply(res, model, stream, {
+        return wire.reply(res, model, stream, {
           text: Array.from({ length: behaviour.words ?? 30 }, (_, i) => `word${i + 1}`).join(" "),
           intervalMs: behaviour.intervalMs ?? 1000,
         })
       case "tool": {
         log(rec)
-        if (afterTool) {
-          // every tool result of the last step, in order
-          let i = messages.length
-          while (i > 0 && messages[i - 1]!.role === "tool") i--
-          const results = messages.slice(i).map((m) => textOf(m.content))
-          return reply(res, model, stream, { text: `${behaviour.thenText ?? "Tool finished."} Tool result was: ${results.join(" || ")}` })
-        }
-        return toolCall(res, model, stream, behaviour.name, [behaviour.args, ...(behaviour.also ?? [])])
+        // after a tool step: answer over every tool result of that step, in order
+        if (parsed.trailingToolResults.length)
+          return wire.reply(res, model, stream, { text: `${behaviour.thenText ?? "Tool finished."} Tool result was: ${parsed.trailingToolResults.join(" || ")}` })
+        return wire.toolCalls(res, model, stream, [behaviour.args, ...(behaviour.also ?? [])].map((args) => ({ name: behaviour.name, args })))
       }
       case "reply":
       default:
         log(rec)
-        return reply(res, model, stream, { text: (behaviour as { text?: string }).text ?? `Hello from fake model ${model}.` })
+        return wire.reply(res, model, stream, { text: (behaviour as { text?: string }).text ?? `Hello from fake model ${model}.` })
     }
   }
 
@@ -251,9 +225,17 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
+  const root = `http://127.0.0.1:${port}`
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${root}/v1`,
+    urls: {
+      "openai-compatible": `${root}/v1`,
+      openrouter: `${root}/api/v1`,
+      anthropic: `${root}/v1`,
+      "openai-responses": `${root}/v1`,
+      google: `${root}/v1beta`,
+    },
     port,
     requests,
     script(model, behaviour) {
@@ -282,75 +264,4 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
       return new Promise((resolve) => server.close(() => resolve()))
     },
   }
-}
-
-// ---- OpenAI wire format -------------------------------------------------------------------------------
-
-const created = () => Math.floor(Date.now() / 1000)
-
-function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null) {
-  return `data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: created(), model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
-}
-
-function usageChunk(model: string) {
-  return `data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: created(), model, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function reply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }) {
-  if (!stream) {
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        id: "chatcmpl-fake",
-        object: "chat.completion",
-        created: created(),
-        model,
-        choices: [{ index: 0, message: { role: "assistant", content: o.text }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
-      }),
-    )
-    return
-  }
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" })
-  res.write(chunk(model, { role: "assistant", content: "" }))
-  const words = o.text.split(" ")
-  for (let i = 0; i < words.length; i++) {
-    if (res.destroyed) return
-    res.write(chunk(model, { content: (i ? " " : "") + words[i] }))
-    if (o.intervalMs) await sleep(o.intervalMs)
-  }
-  res.write(chunk(model, {}, "stop"))
-  res.write(usageChunk(model))
-  res.end("data: [DONE]\n\n")
-}
-
-function midstream(res: ServerResponse, model: string, text: string, error: Record<string, unknown> = { message: "Insufficient credits (mid-stream)", code: 402 }) {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
-  res.write(chunk(model, { role: "assistant", content: "" }))
-  for (const [i, w] of text.split(" ").entries()) res.write(chunk(model, { content: (i ? " " : "") + w }))
-  res.write(`data: ${JSON.stringify({ error })}\n\n`)
-  res.end()
-}
-
-function toolCall(res: ServerResponse, model: string, stream: boolean, name: string, argsList: Array<Record<string, unknown>>) {
-  const calls = argsList.map((args) => ({ id: `call_${Math.random().toString(36).slice(2, 10)}`, type: "function", function: { name, arguments: JSON.stringify(args) } }))
-  if (!stream) {
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        id: "chatcmpl-fake",
-        object: "chat.completion",
-        created: created(),
-        model,
-        choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: calls }, finish_reason: "tool_calls" }],
-        usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
-      }),
-    )
-    return
-  }
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
-  res.write(chunk(model, { role: "assistant", content: null, tool_calls: calls.map((c, index) => ({ index, ...c })) }))
-  res.write(chunk(model, {}, "tool_calls"))
-  res.write(usageChunk(model))
-  res.end("data: [DONE]\n\n")
 }

@@ -7,12 +7,23 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync,
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { createOpencodeClient, type OpencodeClient } from "@opencode-ai/sdk"
-import type { FakeProvider } from "./fake-provider.ts"
+import type { FakeProvider, Protocol } from "./fake-provider.ts"
 
 export const REPO_ROOT = resolve(import.meta.dir, "..", "..", "..")
 export const OPENCODE_BIN = join(REPO_ROOT, "node_modules", "opencode-ai", "bin", "opencode.exe")
 
 export type HostEvent = { t: number; type: string; properties: any }
+
+/**
+ * Built-in providers of the host, pointed at the fake by `provider.<id>.options.baseURL` (+ a dummy apiKey):
+ * no install, the host's bundled SDK speaks to the fake. The package serving each, as `GET /config/providers`
+ * reports it (`api.npm`) on opencode 1.18.33: anthropic → @ai-sdk/anthropic (POST /v1/messages), openai →
+ * @ai-sdk/openai (Responses API, POST /v1/responses), google → @ai-sdk/google
+ * (POST /v1beta/models/<id>:streamGenerateContent?alt=sse), openrouter → @openrouter/ai-sdk-provider
+ * (POST /api/v1/chat/completions). The harness's own `fake` provider is @ai-sdk/openai-compatible.
+ */
+export const BUILTIN_PROTOCOL = { anthropic: "anthropic", openai: "openai-responses", google: "google", openrouter: "openrouter" } as const satisfies Record<string, Protocol>
+export type BuiltinProvider = keyof typeof BUILTIN_PROTOCOL
 export type PluginSpec = string | [string, Record<string, unknown>]
 
 export type HostOptions = {
@@ -21,6 +32,8 @@ export type HostOptions = {
   plugins?: PluginSpec[]
   /** Fake model ids to declare (default behaviours come from the id prefix). */
   models?: string[]
+  /** Built-in providers to enable, each with the model ids to declare on it (served by the fake). */
+  builtin?: Partial<Record<BuiltinProvider, string[]>>
   /** Primary model for new sessions, as "fake/<id>". */
   model?: string
   /** Extra keys merged into opencode.json (agents, etc.). */
@@ -107,20 +120,25 @@ function seedConfigDir(dir: string) {
 export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<string, unknown> {
   const models = [...new Set([...DEFAULT_MODELS, ...(o.models ?? [])])]
   const plugins = o.plugins ?? [REPO_ROOT]
+  const builtin = Object.entries(o.builtin ?? {}) as Array<[BuiltinProvider, string[]]>
+  const declare = (ids: string[]) => Object.fromEntries(ids.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }]))
   return {
     $schema: "https://opencode.ai/config.json",
     autoupdate: false,
     share: "disabled",
     model: o.model ?? "fake/ok-model",
     small_model: "fake/title-model",
-    enabled_providers: ["fake"],
+    enabled_providers: ["fake", ...builtin.map(([id]) => id)],
     provider: {
       fake: {
         npm: "@ai-sdk/openai-compatible",
         name: "Fake loopback provider",
         options: { baseURL: provider.url, apiKey: "sk-fake-not-a-secret" },
-        models: Object.fromEntries(models.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }])),
+        models: declare(models),
       },
+      ...Object.fromEntries(
+        builtin.map(([id, ids]) => [id, { options: { baseURL: provider.urls[BUILTIN_PROTOCOL[id]], apiKey: "sk-fake-not-a-secret" }, models: declare(ids) }]),
+      ),
     },
     plugin: plugins,
     ...(o.config ?? {}),
@@ -347,6 +365,15 @@ export async function startHost(o: HostOptions): Promise<Host> {
     },
   }
   return host
+}
+
+/** "provider/model" → the npm package the host serves it with (`GET /config/providers`, `api.npm`). */
+export async function servingPackages(host: Host): Promise<Record<string, string>> {
+  const r = await fetch(`${host.url}/config/providers?directory=${encodeURIComponent(host.project)}`)
+  const body = (await r.json()) as { providers?: Array<{ id: string; models: Record<string, { id: string; api?: { npm?: string } }> }> }
+  const out: Record<string, string> = {}
+  for (const p of body.providers ?? []) for (const m of Object.values(p.models)) out[`${p.id}/${m.id}`] = m.api?.npm ?? ""
+  return out
 }
 
 export function hostLogFiles(sandbox: string): string[] {
