@@ -38,7 +38,17 @@ export type Failure = {
   rule: string
   /** Why that rule matched, in words, for `explain` and logs. */
   reason: string
+  /** The evidence that decided, strongest first: the matched field, status, phrase, and the wait when it counted. */
+  evidence?: Evidence[]
 }
+
+/**
+ * One piece of evidence behind a decision. `field`: an error type, code, name or quota id from the payload;
+ * `status`: the HTTP status; `wording`: a phrase of the message; `wait`: how long the provider (or the host)
+ * says to wait, or when a quota resets; `rule`: a user rule from config.
+ */
+export type EvidenceKind = "field" | "status" | "wording" | "wait" | "rule"
+export type Evidence = { kind: EvidenceKind; detail: string }
 
 /** The action each code takes unless its rule says otherwise. */
 export const DEFAULT_ACTION: Record<FailureCode, FailureAction> = {
