@@ -253,11 +253,13 @@ export const RULES: readonly Rule[] = [
   // ---- rate limits -------------------------------------------------------------------------------------
   {
     // The provider itself says another model is the way out (GitHub Copilot's per-model limit, a model at capacity).
+    // Not when it also says the model is only busy ("at capacity … or try a different model"): a busy model
+    // clears, and moving a transient failure is the costlier mistake.
     id: "rate.use-another-model",
     code: "rate_limited",
     action: "fallback",
     why: "the provider says to use a different model",
-    test: (f) => phrase(f, ANOTHER_MODEL),
+    test: (f) => (says(f, OVERLOADED_WORDING) || says(f, /try again later|wait a moment|temporarily/) ? undefined : phrase(f, ANOTHER_MODEL)),
   },
   {
     id: "rate.wording",

@@ -138,9 +138,10 @@ export function waitInText(text: string, now: number, open?: Uint8Array): Wait |
     }
     const at = parseInstant(rest, now)
     if (at !== undefined) return resetAtWait(at, now)
-    if (prep === undefined && isReset) {
+    if (prep === undefined) {
+      // "resets 5h", "wait 60 seconds before retrying", "try again 5 minutes later"
       const d = parseDuration(rest)
-      if (d !== undefined) return stated(d, "reset time in message", now + d)
+      if (d !== undefined) return isReset ? stated(d, "reset time in message", now + d) : stated(d, "retry hint in message")
     }
   }
   return undefined
