@@ -57,7 +57,7 @@ export function statusFromText(text: string): number | undefined {
     /\bhttp\/\d(?:\.\d)?\s+([1-5]\d\d)\b/i.exec(head) ??
     /\[([1-5]\d\d)\]/.exec(head) ??
     /^\s*([1-5]\d\d)(?=[\s:,-])/.exec(head) ??
-    /\b(?:api )?error:?\s*\(?\s*([1-5]\d\d)(?=[\s:,)\]<{-]|$)/i.exec(head) ??
+    /(?:error|exception):?\s*\(?\s*([1-5]\d\d)(?=[\s:,)\]<{-]|$)/i.exec(head) ??
     /\berror reference number:?\s*([1-5]\d\d)\b/i.exec(head) ??
     /\|\s*([1-5]\d\d):\s/.exec(head) ??
     /\b([1-5]\d\d)\s+status code\b/i.exec(head) ??
