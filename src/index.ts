@@ -1,6 +1,6 @@
 // Library API for other plugin authors (exports["."]). The plugin module itself is src/server.ts.
 export { classifyFailure, formatWait, redact, FAILURE_CODES, DEFAULT_ACTION, DEFAULT_QUOTA_RETRY_AFTER_MS } from "./failure/index.ts"
-export type { Failure, FailureAction, FailureCode, ClassifyOptions, UserRule } from "./failure/index.ts"
+export type { Failure, FailureAction, FailureCode, ClassifyOptions, UserRule, Evidence, EvidenceKind } from "./failure/index.ts"
 export { extractErrorFacts, type ErrorFacts } from "./payload/error.ts"
 export { normaliseEvent, type SessionEvent } from "./payload/event.ts"
 export {

@@ -1,12 +1,12 @@
 // `explain`: classify one error the way the plugin would and say why: code, action, waits, the rule that
-// matched. User rules come from --config <file>, else from the normally discovered user/project files.
+// matched, and the evidence that decided (the wait, the status, a body field, or a phrase of the wording). User rules come from --config <file>, else from the normally discovered user/project files.
 // Failure.message is already redacted by classifyFailure; nothing else from the input is printed.
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
 import { formatIssues, formatPath, loadConfig, readLayer, type ConfigIssue } from "../config/load.ts"
 import { configSchema, DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { classifyFailure } from "../failure/classify.ts"
-import type { Failure, FailureAction } from "../failure/types.ts"
+import type { Evidence, Failure, FailureAction } from "../failure/types.ts"
 import { COOLING_CODES, cooldownFor } from "../fallback/health.ts"
 import { columns, formatWait, style, when, type CliIo } from "./format.ts"
 
@@ -34,6 +34,14 @@ const ACTION_TEXT: Record<FailureAction, string> = {
   retry: "retry the same model after a delay",
   fallback: "move to the next model in the chain now",
   stop: "stop: neither a retry nor another model helps; the error is shown",
+}
+
+const EVIDENCE_LABEL: Record<Evidence["kind"], string> = { wait: "wait", status: "status", field: "body field", wording: "wording", rule: "user rule" }
+
+/** "wait 8s (retry hint in message); then wording "exceeded your current quota"": the deciding evidence first. */
+export function describeEvidence(evidence: readonly Evidence[] | undefined): string {
+  if (!evidence?.length) return "none"
+  return evidence.map((e, i) => `${i === 0 ? "" : "then "}${EVIDENCE_LABEL[e.kind] ?? e.kind} ${e.detail}`).join("; ")
 }
 
 /** Parses JSON when the text is JSON, else keeps the text (classifyFailure also digs JSON out of text). */
@@ -86,6 +94,7 @@ export async function explain(o: ExplainOptions, io: CliIo): Promise<number> {
   if (o.json) {
     const out = {
       failure,
+      decidedBy: failure.evidence?.[0] ? { kind: failure.evidence[0].kind, detail: failure.evidence[0].detail } : undefined,
       retryAfter: failure.retryAfterMs !== undefined ? formatWait(failure.retryAfterMs) : undefined,
       resetAt: failure.resetAt !== undefined ? new Date(failure.resetAt).toISOString() : undefined,
       cooldown: cools ? (failure.resetAt && failure.resetAt > now ? { until: new Date(failure.resetAt).toISOString() } : { forMs: cooldownFor(config.cooldown, 1) }) : null,
@@ -110,7 +119,7 @@ export async function explain(o: ExplainOptions, io: CliIo): Promise<number> {
         ? `the model is skipped until ${new Date(failure.resetAt).toISOString()}`
         : `the model is skipped for ${formatWait(cooldownFor(config.cooldown, 1))} (longer on repeats)`,
     ])
-  rows.push(["rule", failure.rule], ["why", failure.reason], ["message", failure.message])
+  rows.push(["rule", failure.rule], ["why", failure.reason], ["evidence", describeEvidence(failure.evidence)], ["message", failure.message])
   const ruleSource = issues.length
     ? s.red("built-in rules only: the config is invalid")
     : config.classify.rules.length

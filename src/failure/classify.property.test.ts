@@ -6,6 +6,7 @@ import { anyValue, mutate, mutateText } from "../../test/support/arbitraries.ts"
 import { apiErrorForm, loadCorpus, LOCAL_CORPUS_PATH } from "../../test/support/corpus.ts"
 import { extractErrorFacts } from "../payload/error.ts"
 import { classifyFailure } from "./classify.ts"
+import { MAX_WAIT_MS } from "./time-parse.ts"
 import { DEFAULT_ACTION, FAILURE_CODES, type Failure } from "./types.ts"
 
 const SEED = 20261121
@@ -18,7 +19,12 @@ function wellFormed(f: Failure) {
   expect(typeof f.message).toBe("string")
   expect(f.message.length).toBeLessThanOrEqual(240)
   expect(typeof f.rule).toBe("string")
-  if (f.retryAfterMs !== undefined) expect(Number.isFinite(f.retryAfterMs) && f.retryAfterMs >= 0).toBe(true)
+  if (f.retryAfterMs !== undefined) expect(Number.isFinite(f.retryAfterMs) && f.retryAfterMs >= 0 && f.retryAfterMs <= MAX_WAIT_MS).toBe(true)
+  if (f.resetAt !== undefined) expect(Number.isFinite(f.resetAt)).toBe(true)
+  for (const e of f.evidence ?? []) {
+    expect(["field", "status", "wording", "wait", "rule"]).toContain(e.kind)
+    expect(typeof e.detail).toBe("string")
+  }
   if (f.statusCode !== undefined) expect(f.statusCode >= 100 && f.statusCode <= 599).toBe(true)
   // a code's default action holds unless a rule or a long wait changed it
   if (f.rule === "unknown") expect(f.action).toBe(DEFAULT_ACTION.unknown)
@@ -35,18 +41,18 @@ describe("classifyFailure is total", () => {
       }),
       { seed: SEED, numRuns: 60_000 },
     )
-  }, 120_000)
+  }, 180_000)
 
   const rows = loadCorpus(LOCAL_CORPUS_PATH)
   test("mutated real APIError payloads (30 000 cases)", () => {
     const arb = fc.constantFrom(...rows).chain((r) => mutate(apiErrorForm(r)))
     fc.assert(fc.property(arb, (v) => wellFormed(classifyFailure(v))), { seed: SEED, numRuns: 30_000 })
-  }, 120_000)
+  }, 180_000)
 
   test("mutated real bodies as text (20 000 cases)", () => {
     const arb = fc.constantFrom(...rows).chain((r) => mutateText(r.body))
     fc.assert(fc.property(arb, (t) => wellFormed(classifyFailure(t))), { seed: SEED, numRuns: 20_000 })
-  }, 120_000)
+  }, 180_000)
 
   test("deeply nested and cyclic inputs do not overflow", () => {
     let deep: any = { message: "rate limit" }

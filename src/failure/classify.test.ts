@@ -1,40 +1,24 @@
 import { describe, expect, test } from "bun:test"
-import { apiErrorForm, bareStringForm, EXPECTED_ACTION, loadCorpus, LOCAL_CORPUS_PATH } from "../../test/support/corpus.ts"
+import { FORMS, loadCorpus, LOCAL_CORPUS_PATH, scoreCorpus } from "../../test/support/corpus.ts"
 import { classifyFailure } from "./classify.ts"
-import { join } from "node:path"
 
 const NOW = 1_700_000_000_000
 
 describe("development corpus, both forms the host delivers", () => {
   const rows = loadCorpus(LOCAL_CORPUS_PATH)
-  for (const [form, make] of [
-    ["session.error APIError object", apiErrorForm],
-    ["bare retry-status string", bareStringForm],
-  ] as const) {
-    test(`${form}: at least 97 % of expected actions`, () => {
-      const misses: string[] = []
-      for (const r of rows) {
-        const f = classifyFailure(make(r), { now: NOW })
-        if (f.action !== EXPECTED_ACTION[r.expected]) misses.push(`${r.provider} ${r.status}: expected ${r.expected}, got ${f.action}/${f.code} (${f.rule})`)
-      }
-      const accuracy = (rows.length - misses.length) / rows.length
-      if (accuracy < 0.97) console.error(misses.join("\n"))
-      expect(rows.length).toBe(45)
-      expect(accuracy).toBeGreaterThanOrEqual(0.97)
-    })
-  }
-})
-
-describe("second corpus collected from public reports (tuning set, not the dev file)", () => {
-  const rows = loadCorpus(join(import.meta.dir, "..", "..", "test", "fixtures", "provider-errors.heldout.jsonl"))
-  for (const [form, make] of [
-    ["APIError", apiErrorForm],
-    ["bare string", bareStringForm],
-  ] as const)
-    test(`${form}: at least 95 %`, () => {
-      const hits = rows.filter((r) => classifyFailure(make(r), { now: NOW }).action === EXPECTED_ACTION[r.expected]).length
-      expect(rows.length).toBeGreaterThanOrEqual(100)
-      expect(hits / rows.length).toBeGreaterThanOrEqual(0.95)
+  test("the corpus holds the original 45 rows and the rows collected for issue 12, each with a source", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(100)
+    expect(rows.filter((r) => r.batch === "issue12").length).toBeGreaterThanOrEqual(50)
+    for (const r of rows) expect(r.source.length).toBeGreaterThan(10)
+  })
+  for (const [form, make] of FORMS)
+    test(`${form}: at least 98 % of expected actions, no transient error moved`, () => {
+      const s = scoreCorpus(rows, make, (x) => classifyFailure(x, { now: NOW }))
+      if (s.accuracy < 0.98 || s.moved.length) console.error(s.misses.join("\n"))
+      expect(s.moved).toEqual([])
+      expect(s.accuracy).toBeGreaterThanOrEqual(0.98)
+      // a miss is only ever the safe side: a retry (see heldout.test.ts for why the bare form can miss)
+      for (const m of s.misses) expect(m).toContain("got retry/")
     })
 })
 

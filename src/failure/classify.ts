@@ -1,10 +1,11 @@
 // classifyFailure: anything the host hands over as an error → one Failure. Normalise first (payload/), then
-// run the single ordered rule table (rules.ts), then let the wait decide between "retry the same model" and
-// "this will not clear soon: move on".
+// run the single ordered rule table (rules.ts), then let the stated wait decide between "retry the same model"
+// and "this will not clear soon: move on". Every decision carries the evidence it rests on (Failure.evidence).
 import { extractErrorFacts, type ErrorFacts } from "../payload/error.ts"
+import { GATES, haystack, openWordings, says, type Facts, type Hit } from "./evidence.ts"
 import { redact } from "./redact.ts"
-import { RETRYABLE_UNKNOWN, RULES, UNKNOWN, type Facts, type Rule } from "./rules.ts"
-import { DEFAULT_ACTION, type ClassifyOptions, type Failure, type FailureAction, type UserRule } from "./types.ts"
+import { LONG_WINDOW, RETRYABLE_UNKNOWN, RULES, UNKNOWN, type Rule } from "./rules.ts"
+import { DEFAULT_ACTION, type ClassifyOptions, type Evidence, type Failure, type FailureAction, type FailureCode, type UserRule } from "./types.ts"
 import { waitFrom } from "./wait.ts"
 
 export const DEFAULT_QUOTA_RETRY_AFTER_MS = 60_000
@@ -30,7 +31,8 @@ function userRules(rules: readonly UserRule[] | undefined): Rule[] {
       const needle = r.match.toLowerCase()
       test = (f) => needle.length > 0 && f.text.includes(needle)
     }
-    out.push({ id: `user.${i}`, code: r.code, action: r.action, why: `user rule #${i + 1} matched ${r.regex ? "/" + r.match + "/i" : JSON.stringify(r.match)}`, test })
+    const why = `user rule #${i + 1} matched ${r.regex ? "/" + r.match + "/i" : JSON.stringify(r.match)}`
+    out.push({ id: `user.${i}`, code: r.code, action: r.action, why, test: (f) => (test(f) ? { kind: "rule", detail: why } : undefined) })
   })
   compiledUserRules.set(rules, out)
   return out
@@ -38,22 +40,26 @@ function userRules(rules: readonly UserRule[] | undefined): Rule[] {
 
 export function factsFrom(e: ErrorFacts, now: number, longWaitMs = DEFAULT_QUOTA_RETRY_AFTER_MS): Facts {
   const markers = e.markers
-  const text = (e.text + (markers.length ? "\n" + markers.join("\n") : "")).toLowerCase()
-  return { e, status: e.statusCode, markers, text, wait: waitFrom(e, now), longWaitMs }
+  const text = haystack(e.text, markers)
+  const open = openWordings(text)
+  const messageOnly = e.retry !== undefined || (e.statusCode === undefined && e.body === undefined && e.name === undefined)
+  return { e, status: e.statusCode, markers, text, wait: waitFrom(e, now, text, GATES.on ? open : undefined), longWaitMs, messageOnly, open }
 }
 
 export function classifyFacts(e: ErrorFacts, options: ClassifyOptions = {}): Failure {
   const now = options.now ?? Date.now()
   const f = factsFrom(e, now, options.quotaRetryAfterMs ?? DEFAULT_QUOTA_RETRY_AFTER_MS)
-  let rule: Rule = UNKNOWN
-  for (const r of userRules(options.rules)) if (safeTest(r, f)) return build(r, f, options)
-  for (const r of RULES)
-    if (safeTest(r, f)) {
-      rule = r
-      break
-    }
-  if (rule === UNKNOWN && safeTest(RETRYABLE_UNKNOWN, f)) rule = RETRYABLE_UNKNOWN
-  return build(rule, f, options)
+  for (const r of userRules(options.rules)) {
+    const hit = safeTest(r, f)
+    if (hit) return build(r, hit, f, options)
+  }
+  for (const r of RULES) {
+    const hit = safeTest(r, f)
+    if (hit) return build(r, hit, f, options)
+  }
+  const retryable = safeTest(RETRYABLE_UNKNOWN, f)
+  if (retryable) return build(RETRYABLE_UNKNOWN, retryable, f, options)
+  return build(UNKNOWN, UNKNOWN.test(f), f, options)
 }
 
 export function classifyFailure(input: unknown, options: ClassifyOptions = {}): Failure {
@@ -64,28 +70,41 @@ export function classifyFailure(input: unknown, options: ClassifyOptions = {}): 
   }
 }
 
-function safeTest(r: Rule, f: Facts): boolean {
+function safeTest(r: Rule, f: Facts): Hit {
   try {
-    return r.test(f)
+    return r.test(f) || undefined
   } catch {
-    return false
+    return undefined
   }
 }
 
-function build(rule: Rule, f: Facts, options: ClassifyOptions): Failure {
-  let code = rule.code
+/** Quota rules the wait may overrule: not a day/month/zero window, which no short wait makes true. */
+const waitMayDecide = (rule: Rule, f: Facts) => rule.code === "quota_exhausted" && !rule.id.startsWith("user.") && !says(f, LONG_WINDOW) && !f.markers.some((m) => /perday|permonth|perweek/.test(m))
+
+function build(rule: Rule, hit: Evidence | undefined, f: Facts, options: ClassifyOptions): Failure {
+  let code: FailureCode = rule.code
   let action: FailureAction = rule.action ?? DEFAULT_ACTION[code]
   let reason = rule.why
   let ruleId = rule.id
+  const evidence: Evidence[] = hit ? [hit] : []
   const threshold = options.quotaRetryAfterMs ?? DEFAULT_QUOTA_RETRY_AFTER_MS
   const wait = f.wait
-  // A transient failure that asks us to wait longer than the threshold will not clear soon: move on.
-  if (action === "retry" && wait.retryAfterMs !== undefined && wait.retryAfterMs > threshold) {
+  const waitEvidence = (): Evidence => ({ kind: "wait", detail: `${formatWait(wait.retryAfterMs!)} (${wait.source ?? "wait"})` })
+  if (wait.retryAfterMs !== undefined && wait.stated && wait.retryAfterMs <= threshold && waitMayDecide(rule, f)) {
+    // The provider says it clears soon: whatever the wording, that is a rate limit, not an exhausted quota.
+    code = "rate_limited"
+    action = "retry"
+    ruleId = `${rule.id}+short-wait`
+    reason = `${rule.why}; but the ${wait.source ?? "wait"} asks for only ${formatWait(wait.retryAfterMs)}, so it clears soon`
+    evidence.unshift(waitEvidence())
+  } else if (action === "retry" && wait.retryAfterMs !== undefined && wait.retryAfterMs > threshold) {
+    // A transient failure that asks us to wait longer than the threshold will not clear soon: move on.
     if (code === "rate_limited") code = "quota_exhausted"
     action = "fallback"
     ruleId = `${rule.id}+long-wait`
     reason = `${rule.why}; the ${wait.source ?? "wait"} asks for ${formatWait(wait.retryAfterMs)}, longer than ${formatWait(threshold)}`
-  }
+    evidence.unshift(waitEvidence())
+  } else if (wait.retryAfterMs !== undefined && hit?.kind !== "wait") evidence.push(waitEvidence())
   let resetAt = wait.resetAt
   if (resetAt === undefined && code === "quota_exhausted" && wait.retryAfterMs !== undefined && wait.retryAfterMs > threshold)
     resetAt = (options.now ?? Date.now()) + wait.retryAfterMs
@@ -96,9 +115,11 @@ function build(rule: Rule, f: Facts, options: ClassifyOptions): Failure {
     message: redact(f.e.message || f.e.name || code),
     rule: ruleId,
     reason,
+    evidence,
   }
   if (f.status !== undefined) failure.statusCode = f.status
   if (wait.retryAfterMs !== undefined) failure.retryAfterMs = wait.retryAfterMs
+  if (wait.retryAfterMs !== undefined && wait.stated) failure.waitStated = true
   if (resetAt !== undefined) failure.resetAt = resetAt
   return failure
 }

@@ -2,5 +2,6 @@ export { classifyFailure, classifyFacts, formatWait, DEFAULT_QUOTA_RETRY_AFTER_M
 export { redact } from "./redact.ts"
 export { RULES } from "./rules.ts"
 export { FAILURE_CODES, DEFAULT_ACTION } from "./types.ts"
-export type { Failure, FailureAction, FailureCode, ClassifyOptions, UserRule } from "./types.ts"
+export type { Failure, FailureAction, FailureCode, ClassifyOptions, UserRule, Evidence, EvidenceKind } from "./types.ts"
+export { MAX_WAIT_MS, parseInstant } from "./time-parse.ts"
 export { waitFrom, parseDuration, parseRetryAfterHeader, type Wait } from "./wait.ts"

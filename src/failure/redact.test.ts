@@ -27,3 +27,17 @@ test("capped and single-line", () => {
   expect(out.length).toBeLessThanOrEqual(50)
   expect(out).not.toContain("\n")
 })
+
+test("long opaque runs are redacted, long runs of one letter are not, and emails are found from their @", () => {
+  expect(redact("token 9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928 rejected")).toBe("token [redacted] rejected")
+  expect(redact("y".repeat(60))).toBe("y".repeat(60))
+  expect(redact("owner: " + "a".repeat(10_000) + " ops@example.com", 50_000)).not.toContain("ops@example.com")
+  expect(redact("mail to first.last@sub.example.org now")).toBe("mail to [redacted-email] now")
+  expect(redact("not an email: user@localhost or @handle")).toBe("not an email: user@localhost or @handle")
+})
+
+test("whitespace is collapsed before the cap, so a secret after a long gap is still redacted", () => {
+  const out = redact("key:" + " ".repeat(1_500) + "sk-proj-abcdefghijklmnop1234 denied")
+  expect(out).not.toContain("abcdefghijklmnop1234")
+  expect(out).toContain("[redacted-key]")
+})

@@ -32,13 +32,25 @@ export type Failure = {
   statusCode?: number
   /** retry-after-ms, retry-after (seconds or HTTP date), or hints in the body. */
   retryAfterMs?: number
+  /** The wait came from the provider (a header, a body field, its text), not from the host's own retry schedule. */
+  waitStated?: boolean
   /** Epoch ms when a quota resets, when the error says so. */
   resetAt?: number
   /** Id of the rule that decided, e.g. "quota.code". */
   rule: string
   /** Why that rule matched, in words, for `explain` and logs. */
   reason: string
+  /** The evidence that decided, strongest first: the matched field, status, phrase, and the wait when it counted. */
+  evidence?: Evidence[]
 }
+
+/**
+ * One piece of evidence behind a decision. `field`: an error type, code, name or quota id from the payload;
+ * `status`: the HTTP status; `wording`: a phrase of the message; `wait`: how long the provider (or the host)
+ * says to wait, or when a quota resets; `rule`: a user rule from config.
+ */
+export type EvidenceKind = "field" | "status" | "wording" | "wait" | "rule"
+export type Evidence = { kind: EvidenceKind; detail: string }
 
 /** The action each code takes unless its rule says otherwise. */
 export const DEFAULT_ACTION: Record<FailureCode, FailureAction> = {

@@ -151,6 +151,10 @@ describe("a failure the host retries: abort its retry first", () => {
     const { types } = drive([user(), row("a1", "u1", A), retry(1, RATE, NOW + 120_000)])
     expect(types).toContain("abort")
   })
+  test("a wait the provider states only in its text, longer than the threshold: move on at once", () => {
+    expect(drive([user(), row("a1", "u1", A), retry(1, { ...RATE, retryAfterMs: 41_200, waitStated: true }, NOW + 2_000)]).types).toContain("abort")
+    expect(drive([user(), row("a1", "u1", A), retry(1, { ...RATE, retryAfterMs: 8_000, waitStated: true }, NOW + 2_000)]).types).not.toContain("abort")
+  })
   test("transient errors are never cooled down", () => {
     const { types } = drive([user(), row("a1", "u1", A), retry(1), retry(2), retry(3)])
     expect(types).not.toContain("cooldown")

@@ -217,6 +217,9 @@ function retryStatus(s: SessionState, i: Extract<Input, { type: "retry-status" }
   const wait = i.next !== undefined ? i.next - ctx.now : undefined
   if (i.attempt > r.maxHostAttempts) return end(t, moveOn(t, f, ctx, fx, `the host made ${i.attempt} attempts (more than ${r.maxHostAttempts})`), "abort", false, fx)
   if (wait !== undefined && wait > r.maxHostWaitMs) return end(t, moveOn(t, f, ctx, fx, `the host's next try is ${Math.round(wait / 1000)}s away (more than ${Math.round(r.maxHostWaitMs / 1000)}s)`), "abort", false, fx)
+  // The provider's own stated wait counts too: the host ignores it when it is not a header (Gemini's "Please
+  // retry in 41.2s" comes only in the text), and its earlier tries would fail until then.
+  if (f.waitStated && f.retryAfterMs !== undefined && f.retryAfterMs > r.maxHostWaitMs) return end(t, moveOn(t, f, ctx, fx, `the provider asks to wait ${Math.round(f.retryAfterMs / 1000)}s (more than ${Math.round(r.maxHostWaitMs / 1000)}s)`), "abort", false, fx)
   fx.push(log("debug", `host retry ${i.attempt} on ${describeModel(a.model)} (${f.code}); staying`, t))
 }
 

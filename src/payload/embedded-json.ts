@@ -25,17 +25,20 @@ function decodeWhole(s: string): unknown {
   const c = s[0]
   if (c !== "{" && c !== "[" && c !== '"') return undefined
   let value: unknown = tryJson(s)
-  if (value === undefined && c !== '"') value = tryPython(s)
+  if (value === undefined && c !== '"' && PYTHONIC.test(s.slice(0, 200))) value = tryPython(s)
   // JSON that was encoded again as a JSON string (sometimes twice).
   for (let i = 0; i < MAX_DEPTH_DECODE && typeof value === "string"; i++) {
     const inner = value.trim()
     if (inner[0] !== "{" && inner[0] !== "[" && inner[0] !== '"') break
-    const next = tryJson(inner) ?? tryPython(inner)
+    const next = tryJson(inner) ?? (PYTHONIC.test(inner.slice(0, 200)) ? tryPython(inner) : undefined)
     if (next === undefined) break
     value = next
   }
   return value !== null && typeof value === "object" ? value : undefined
 }
+
+/** A Python literal quotes its keys with ' (JSON never does), or spells None / True / False. */
+const PYTHONIC = /^[[{(]\s*'|'\s*:|[:,[(]\s*(?:None|True|False)\b/
 
 function tryJson(s: string): unknown {
   try {

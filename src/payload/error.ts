@@ -3,8 +3,13 @@
 // responseHeaders, responseBody; UnknownError; MessageAbortedError; ContextOverflowError; ProviderAuthError…),
 // `type:"error"` parts and stream events, the host retry status `{type:"retry", attempt, message, next}`,
 // plain strings and Error instances, `{error:{…}}`, `{data:{error}}`, `cause`, JSON inside strings (also
-// double-encoded) and Python-repr bodies. Total: never throws; work is bounded by depth and node count.
+// double-encoded, or after a prefix, or as an SSE `data:` frame), Python-repr bodies, typographic quotes, HTML
+// error pages, and exception class names written into text. Total: never throws; the work is bounded whatever
+// the input's size (depth, nodes, keys per object, characters read from each string and in all).
 import { parseEmbedded } from "./embedded-json.ts"
+import { asciiQuotes, htmlText, statusFromText, TYPOGRAPHIC } from "./error-text.ts"
+
+export { statusFromText } from "./error-text.ts"
 
 export type ErrorFacts = {
   /** NamedError name or Error class name (APIError, UnknownError, MessageAbortedError, …). */
@@ -34,14 +39,22 @@ export type ErrorFacts = {
 export type WaitHints = {
   retryAfterMs?: number // numeric ms from a structured field (retry_after_ms)
   retryAfterSec?: number // numeric seconds (retry_after, resets_in_seconds)
-  resetAtSec?: number // epoch seconds or ms (resets_at, reset_at)
-  retryDelay?: string // Google RetryInfo.retryDelay ("26s")
+  resetAt?: number | string // epoch seconds or ms, or a date string (resets_at, reset_at, quotaResetTimeStamp)
+  retryDelay?: string // a duration string: Google RetryInfo.retryDelay ("26s"), quotaResetDelay ("19h50m")
 }
 
 const MAX_NODES = 400
 const MAX_DEPTH = 10
 const MAX_TEXT_PER_STRING = 4000
 const MAX_TEXTS = 40
+/** The whole text haystack stays small whatever the input: rules scan it many times. */
+const MAX_TOTAL_TEXT = 4000
+/** Strings longer than this are cut before any JSON or HTML is read from them (error bodies are small). */
+const MAX_PARSE = 4000
+/** Keys of one object looked at for loose text (an error object with thousands of keys is not an error). */
+const MAX_KEYS = 64
+/** The longest message kept: failure/ shows at most a few hundred characters of it. */
+const MAX_MESSAGE = 2000
 
 const MESSAGE_KEYS = ["message", "msg", "detail", "error_description", "errorMessage", "error_message", "errorDescription", "title", "description"]
 const NEST_KEYS = ["error", "data", "cause", "body", "responseBody", "response", "details", "errors", "metadata", "raw", "info", "innererror", "inner_error", "error_details"]
@@ -49,6 +62,7 @@ const GENERIC_NAMES = new Set(["error", "object", ""])
 
 type Acc = {
   nodes: number
+  textChars: number
   names: string[]
   messages: string[]
   texts: string[]
@@ -64,7 +78,7 @@ type Acc = {
 }
 
 export function extractErrorFacts(input: unknown): ErrorFacts {
-  const acc: Acc = { nodes: 0, names: [], messages: [], texts: [], markers: [], statuses: [], codes: [], types: [], hints: {} }
+  const acc: Acc = { nodes: 0, textChars: 0, names: [], messages: [], texts: [], markers: [], statuses: [], codes: [], types: [], hints: {} }
   try {
     walk(input, 0, acc)
   } catch {
@@ -89,9 +103,13 @@ export function extractErrorFacts(input: unknown): ErrorFacts {
 }
 
 function addText(acc: Acc, s: string) {
-  if (!s || acc.texts.length >= MAX_TEXTS) return
-  const t = s.length > MAX_TEXT_PER_STRING ? s.slice(0, MAX_TEXT_PER_STRING) : s
-  if (!acc.texts.includes(t)) acc.texts.push(t)
+  if (!s || acc.texts.length >= MAX_TEXTS || acc.textChars >= MAX_TOTAL_TEXT) return
+  const room = Math.min(MAX_TEXT_PER_STRING, MAX_TOTAL_TEXT - acc.textChars)
+  const t = s.length > room ? s.slice(0, room) : s
+  if (!acc.texts.includes(t)) {
+    acc.texts.push(t)
+    acc.textChars += t.length + 1
+  }
 }
 
 function addMarker(acc: Acc, s: string) {
@@ -100,13 +118,26 @@ function addMarker(acc: Acc, s: string) {
 }
 
 function walkString(s: string, depth: number, acc: Acc, asMessage: boolean) {
-  const trimmed = s.trim()
+  let trimmed = (s.length > MAX_PARSE ? s.slice(0, MAX_PARSE) : s).trim()
   if (!trimmed) return
+  // An HTML error page (a proxy, a CDN, a challenge page): its title and visible text say what happened.
+  if (trimmed[0] === "<" || /^[^<]{0,80}<(?:!doctype|html|head|title)\b/i.test(trimmed)) {
+    const text = htmlText(trimmed)
+    if (text) {
+      addText(acc, text)
+      if (asMessage) acc.messages.push(text.slice(0, 300))
+      return
+    }
+  }
+  if (TYPOGRAPHIC.test(trimmed)) trimmed = asciiQuotes(trimmed)
   const parsed = trimmed.length > 1 && /[{[]/.test(trimmed) ? parseEmbedded(trimmed) : undefined
   if (parsed !== undefined) {
     // Keep the prefix ("Error code: 429 - ") as text: it often carries the status.
     const prefix = trimmed.slice(0, Math.max(0, trimmed.search(/[{[]/))).trim()
-    if (prefix) addText(acc, prefix)
+    if (prefix) {
+      addText(acc, prefix)
+      classNames(prefix, acc)
+    }
     const before = acc.messages.length
     walk(parsed, depth + 1, acc)
     // A JSON string without any message field still says something: keep it whole.
@@ -114,7 +145,22 @@ function walkString(s: string, depth: number, acc: Acc, asMessage: boolean) {
     return
   }
   addText(acc, trimmed)
-  if (asMessage) acc.messages.push(trimmed)
+  if (asMessage) acc.messages.push(trimmed.length > MAX_MESSAGE ? trimmed.slice(0, MAX_MESSAGE) : trimmed)
+  classNames(trimmed, acc)
+}
+
+/**
+ * Exception class names written into text ("ThrottlingException: …", "openai.RateLimitError: …",
+ * "httpx.RemoteProtocolError: …") are structure too: record them as markers.
+ */
+function classNames(s: string, acc: Acc) {
+  const head = s.length > 400 ? s.slice(0, 400) : s
+  if (!/(?:Error|Exception)\b/.test(head)) return
+  let n = 0
+  for (const m of head.matchAll(/\b([A-Z][A-Za-z0-9]*(?:Error|Exception))\b/g)) {
+    if (++n > 4) break
+    if (m[1] !== "Error") addMarker(acc, m[1]!)
+  }
 }
 
 function walk(node: unknown, depth: number, acc: Acc): void {
@@ -197,7 +243,7 @@ function walk(node: unknown, depth: number, acc: Acc): void {
   if (typeof o.isRetryable === "boolean" && acc.isRetryable === undefined) acc.isRetryable = o.isRetryable
 
   const headers = o.responseHeaders ?? o.headers
-  if (isRecord(headers) && !acc.headers) acc.headers = lowerHeaders(headers)
+  if (isRecord(headers)) acc.headers = lowerHeaders(headers, acc.headers)
 
   if (typeof o.responseBody === "string" && acc.body === undefined) acc.body = o.responseBody
 
@@ -215,12 +261,19 @@ function walk(node: unknown, depth: number, acc: Acc): void {
     else if (typeof v === "object") walk(v, depth + 1, acc)
   }
   if (isRecord(o.violations) || Array.isArray(o.violations)) walk(o.violations, depth + 1, acc)
-  // Other short string fields still say something (remedy hints, limit names); ids and links do not.
+  // Other short string fields of an error object still say something (remedy hints, limit names); ids and
+  // links do not. Only objects that look like an error are read this way (enumerating keys costs their number).
+  if (!looksLikeError(o)) return
+  let keys = 0
   for (const k in o) {
+    if (++keys > MAX_KEYS) break
     const v = o[k]
     if (typeof v === "string" && v.length < 600 && !KNOWN_KEYS.has(k) && !SKIP_TEXT_KEY.test(k)) addText(acc, v)
   }
 }
+
+const looksLikeError = (o: Record<string, unknown>) =>
+  o.message !== undefined || o.error !== undefined || o.code !== undefined || o.type !== undefined || o.status !== undefined || o.detail !== undefined || o.reason !== undefined || o.msg !== undefined
 
 const KNOWN_KEYS = new Set([...MESSAGE_KEYS, ...NEST_KEYS, "name", "type", "code", "status", "reason", "error_type", "errorType", "@type", "quotaId", "quotaMetric", "error_code", "errorCode"])
 const SKIP_TEXT_KEY = /(?:^|_)id$|Id$|ID$|url|uri|link|href|request|trace|param|path|created|time|object|model$|sessionID|messageID/i
@@ -240,16 +293,27 @@ function collectHints(o: Record<string, unknown>, acc: Acc) {
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined)
   if (h.retryAfterMs === undefined) h.retryAfterMs = num(o.retry_after_ms ?? o.retryAfterMs)
   if (h.retryAfterSec === undefined) h.retryAfterSec = num(o.retry_after ?? o.retryAfter ?? o.resets_in_seconds ?? o.reset_in_seconds ?? o.retry_after_seconds)
-  if (h.resetAtSec === undefined) h.resetAtSec = num(o.resets_at ?? o.reset_at ?? o.resetAt ?? o.resetsAt)
-  if (h.retryDelay === undefined && typeof o.retryDelay === "string") h.retryDelay = o.retryDelay
+  if (h.resetAt === undefined) {
+    const v = o.resets_at ?? o.reset_at ?? o.resetAt ?? o.resetsAt ?? o.quotaResetTimeStamp
+    // A number too large to represent (1e400 parses as Infinity) still says "far away"; the wait caps it.
+    if (typeof v === "number" && (Number.isFinite(v) || v === Infinity) && v > 0) h.resetAt = v
+    else if (typeof v === "string" && v.length < 64) h.resetAt = /^\d+(\.\d+)?$/.test(v) ? Number(v) : v
+  }
+  if (h.retryDelay === undefined) {
+    const d = o.retryDelay ?? o.quotaResetDelay
+    if (typeof d === "string" && d.length < 32) h.retryDelay = d
+  }
 }
 
-function lowerHeaders(h: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {}
+/** Header names lower-cased; headers already seen (the response's own) win over ones found deeper. */
+function lowerHeaders(h: Record<string, unknown>, into?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = into ?? {}
   let n = 0
-  for (const [k, v] of Object.entries(h)) {
+  for (const k in h) {
     if (++n > 64) break
-    if (typeof v === "string" || typeof v === "number") out[k.toLowerCase()] = String(v)
+    const v = h[k]
+    const key = k.toLowerCase()
+    if ((typeof v === "string" || typeof v === "number") && out[key] === undefined) out[key] = String(v)
   }
   return out
 }
@@ -280,37 +344,6 @@ function pickMessage(acc: Acc): string {
     best = m
   }
   return best || acc.messages[0] || acc.texts[0] || acc.names[0] || ""
-}
-
-const REASON_PHRASE: ReadonlyArray<[RegExp, number]> = [
-  [/^bad request\b/i, 400],
-  [/^unauthorized\b/i, 401],
-  [/^payment required\b/i, 402],
-  [/^forbidden\b/i, 403],
-  [/^not found\b/i, 404],
-  [/^request timeout\b/i, 408],
-  [/^payload too large\b/i, 413],
-  [/^too many requests\b/i, 429],
-  [/^internal server error\b/i, 500],
-  [/^bad gateway\b/i, 502],
-  [/^service unavailable\b/i, 503],
-  [/^gateway timeout\b/i, 504],
-]
-
-/**
- * Status codes written into text: "Error code: 429", "429 You exceeded", "[503]", "status code 503",
- * "HTTP 502", or the host's "<reason phrase>: <body>" rewrite ("Too Many Requests: …").
- */
-export function statusFromText(text: string): number | undefined {
-  if (!text) return undefined
-  for (const [re, code] of REASON_PHRASE) if (re.test(text)) return code
-  const m =
-    /(?:error code|status(?: code)?|http(?: status)?(?: code)?|statuscode)\s*[:=]?\s*(?:[a-z ]*?\s)?\(?([1-5]\d\d)\b/i.exec(text) ??
-    /\[([1-5]\d\d)\]/.exec(text) ??
-    /^\s*([1-5]\d\d)(?=[\s:,-])/.exec(text) ??
-    /\(([1-5]\d\d)\s+[A-Z][a-z]/.exec(text)
-  const n = m ? Number(m[1]) : NaN
-  return n >= 100 && n <= 599 ? n : undefined
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

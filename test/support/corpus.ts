@@ -5,7 +5,16 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 
-export type CorpusRow = { provider: string; status: number | null; body: string; expected: "retry_same" | "fallback" | "fatal"; category: string; source: string }
+export type CorpusRow = {
+  provider: string
+  status: number | null
+  body: string
+  expected: "retry_same" | "fallback" | "fatal"
+  category: string
+  source: string
+  /** "issue12": collected for issue 12 (dev rows tuned against; held-out rows split off before any rule was written). */
+  batch?: string
+}
 
 export const CORPUS_PATH = join(import.meta.dir, "..", "..", "..", "shared", "corpus", "provider-errors.dev.jsonl")
 export const LOCAL_CORPUS_PATH = join(import.meta.dir, "..", "fixtures", "provider-errors.dev.jsonl")
@@ -73,3 +82,20 @@ export function apiErrorForm(row: CorpusRow): unknown {
 export function bareStringForm(row: CorpusRow): string {
   return row.status === null ? row.body : hostMessage(row.status, row.body)
 }
+
+/** The classifier's actions over rows in one form: accuracy, the misses, and transient rows moved to another model. */
+export function scoreCorpus(rows: readonly CorpusRow[], make: (r: CorpusRow) => unknown, classify: (input: unknown) => { action: string; code: string; rule: string }) {
+  const misses: string[] = []
+  const moved: string[] = []
+  for (const r of rows) {
+    const f = classify(make(r))
+    if (f.action !== EXPECTED_ACTION[r.expected]) misses.push(`${r.provider} ${r.status}: expected ${r.expected}, got ${f.action}/${f.code} (${f.rule}) ${r.source}`)
+    if (r.expected === "retry_same" && f.action === "fallback") moved.push(`${r.provider}: ${r.source}`)
+  }
+  return { accuracy: rows.length ? (rows.length - misses.length) / rows.length : 1, misses, moved }
+}
+
+export const FORMS = [
+  ["session.error APIError object", apiErrorForm],
+  ["bare retry-status string", bareStringForm],
+] as const

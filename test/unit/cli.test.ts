@@ -131,6 +131,24 @@ describe("explain", () => {
     expect(t.out).toContain("skipped until 2025-06-01T14:00:00.000Z")
   })
 
+  test("evidence: the wait, the status, a body field or the wording that decided, strongest first", async () => {
+    const gemini = { name: "APIError", data: { statusCode: 429, message: "You exceeded your current quota", responseBody: JSON.stringify({ error: { code: 429, message: "You exceeded your current quota. Please retry in 7.97s.", status: "RESOURCE_EXHAUSTED" } }) } }
+    const w = await cli(["explain", JSON.stringify(gemini)], sandbox())
+    expect(w.out).toMatch(/^code\s+rate_limited$/m)
+    expect(w.out).toMatch(/^evidence\s+wait 8s \(retry hint in message\); then wording "exceeded your current quota"$/m)
+
+    const status = await cli(["explain", JSON.stringify({ name: "APIError", data: { statusCode: 503, message: "" } })], sandbox())
+    expect(status.out).toMatch(/^evidence\s+status HTTP 503$/m)
+
+    const field = await cli(["explain", "--json", '{"error":{"code":"insufficient_quota","message":"quota"}}'], sandbox())
+    expect(JSON.parse(field.out).decidedBy).toEqual({ kind: "field", detail: '"insufficient_quota"' })
+
+    const proxy = await cli(["explain", "--json", "HTTP 403: read ECONNRESET"], sandbox())
+    const p = JSON.parse(proxy.out)
+    expect(p.failure).toMatchObject({ code: "network", action: "retry", statusCode: 403 })
+    expect(p.decidedBy).toEqual({ kind: "wording", detail: '"econnreset"' })
+  })
+
   test("reads stdin for -", async () => {
     const r = await cli(["explain", "-", "--json"], sandbox(), '{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}')
     expect(JSON.parse(r.out).failure.code).toBe("quota_exhausted")
