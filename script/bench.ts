@@ -1,8 +1,10 @@
 // `npm run bench`: measures, in one run, (a) the event hook's overhead on a recorded real stream against an
 // empty hook, (b) time to recovery in the real host with the plugin against the bare host, (c) memory after a
-// churn of failed sessions, (d) classifyFailure per call. Prints one table and writes the same, with the date
-// and machine facts, to bench/RESULTS.md. The pieces live in script/bench/.
-//   npm run bench                     # everything (about 5 minutes on the 2-core machine)
+// churn of failed sessions, (d) classifyFailure per call, (e) hop latency in the real host (a failed run's end
+// → the next model's request), cold and warm, for a failure the host does not retry next to a retried 429.
+// Prints one table and writes the same, with the date and machine facts, to bench/RESULTS.md. The pieces live
+// in script/bench/.
+//   npm run bench                     # everything (about 8 minutes on the 2-core machine)
 //   BENCH_ONLY=a,c,d npm run bench    # some parts (the file then only has those rows)
 //   BENCH_RUNS=5                      # recovery runs per scenario and setup (default 5)
 //   BENCH_STRICT=1                    # exit 1 when a target is missed (default: only when a part crashed)
@@ -12,13 +14,14 @@ import { join } from "node:path"
 import { REPO_ROOT } from "../test/e2e/harness/host.ts"
 import { benchClassify } from "./bench/classify.ts"
 import { benchEventOverhead } from "./bench/event-overhead.ts"
+import { benchHops } from "./bench/hops.ts"
 import { machineFacts } from "./bench/machine.ts"
 import { benchMemory } from "./bench/memory.ts"
 import { benchRecovery } from "./bench/recovery.ts"
 import { allRows, markdownTable, runDetails, type Results } from "./bench/report.ts"
 
 const started = Date.now()
-const only = (process.env.BENCH_ONLY ?? "a,b,c,d").split(",").map((s) => s.trim())
+const only = (process.env.BENCH_ONLY ?? "a,b,c,d,e").split(",").map((s) => s.trim())
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 const log = (line: string) => console.error(line)
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" / ")
@@ -48,6 +51,7 @@ results.classify = await part("d. classifyFailure", "d", () => benchClassify())
 results.memory = await part("c. memory", "c", () => benchMemory({ sessions: 10_000 }))
 // Leave room under the 10-minute budget: no new recovery run starts after this point.
 results.recovery = await part("b. time to recovery (real host)", "b", () => benchRecovery({ runs, deadline: started + 7.5 * 60_000, log }))
+results.hops = await part("e. hop latency (real host, cold and warm)", "e", () => benchHops({ runs, deadline: Date.now() + 6 * 60_000, log }))
 
 const elapsed = Date.now() - started
 const rows = allRows(results)
@@ -89,9 +93,11 @@ ${results.errors.length ? `\n**Parts that could not be measured:**\n\n${results.
 
 **b. Time to recovery.** One fake OpenAI-compatible provider on 127.0.0.1 (test/e2e/harness/fake-provider.ts) and two sandboxed \`opencode serve\` hosts started in the same run: one with this checkout as a path plugin configured with \`chains.default: ["fake/backup-model"]\` (written to config/opencode/runtime-fallback.jsonc), one bare (\`plugins: []\`). Each host first answers one warm-up prompt. Every run uses its own failing model id (quota-p1-model, …), so no cooldown from an earlier run pre-routes a later one and a transient model's failure count starts at zero. ${rec ? `${rec.runs} runs per scenario and setup.` : ""} Plugin runs go one at a time; the bare host's runs of a scenario go concurrently (separate sessions), since its 429-quota and 503 runs spend ~70 s in the host's own retry backoff. "Prompt → meaningful answer" is from just before \`promptAsync\` to the receipt of the \`message.updated\` event that completes an assistant message with a final finish, no error and non-empty text; "final error" is the receipt of the session's last \`session.error\`. "First failing response → fallback request" uses the provider's arrival times of the failing model's first request (answered at once with the error) and the backup model's first request for that session. Request counts are taken after both hosts stopped. The transient model fails twice (429 with retry-after: 1 s) and then answers: the right outcome is to stay on it.
 
-**c. Memory.** ${m ? `${m.sessions.toLocaleString("en-US")} sessions in overlapping batches of ${m.batch}` : "Sessions in overlapping batches"}, each driven through the hooks: chat.message (fake/credits-model), busy, then half a 402 \`session.error\`, half a host retry status at attempt 3 (past \`retry.maxHostAttempts\`, so the plugin aborts and moves on), idle (the gate sends the queued fallback through the fake client), the backup model's completed answer, idle, \`session.deleted\`; the manual clock moves on so every gate hold and dedupe window expires. Cooldowns are set to 0 ms so every session takes the same fallback path instead of being pre-routed. Baseline: the same instance after a 500-session warm-up churn. Heap = \`process.memoryUsage().heapUsed\` after three \`Bun.gc(true)\`.
+**c. Memory.** ${m ? `${m.sessions.toLocaleString("en-US")} sessions in batches of ${m.batch}` : "Sessions in batches"}, each driven through the hooks as in the host: chat.message (fake/credits-model), busy, its assistant row, then half a 402 with the host's whole end of run (\`session.error\`, idle, the errored row, idle), half a host retry status at attempt 3 (past \`retry.maxHostAttempts\`, so the plugin aborts and dispatches when the abort returns); then, per session, the fallback's own empty user message (chat.message), busy, the backup model's row, its step start and completed answer, idle (the plugin gives the session its model back with a noReply prompt), and \`session.deleted\`. The manual clock moves on between steps and runs out every hold and dedupe window at the end. The heap is read after three forced full GCs (\`Bun.gc(true)\`) after a 500-session warm-up on the same instance, then again after the churn; the fake client keeps no call records. "Fallbacks sent" counts re-dispatches, not the noReply restores.
 
 **d. classifyFailure.** Every row of the development corpus (test/fixtures/provider-errors.dev.jsonl) in both forms of test/support/corpus.ts (\`apiErrorForm\`: the host's session.error APIError; \`bareStringForm\`: the retry status message), after 200 warm-up passes; each call timed on its own (\`Bun.nanoseconds()\`) over 15 passes; an input's time is its median; the table gives the median and p90 over inputs. Then six large inputs (a 1 MB string, a 1 MB JSON body in an APIError, a 1 MB HTML page, an object with 20 000 keys, 5 000 levels of nesting, a 1 MB message repeating a wait): the classifier reads a bounded part of any input, so their time must not grow with their size.
+**e. Hop latency.** One fake provider; for each path (402: a failure the host does not retry; 429 quota: one it retries, where the plugin aborts at the first retry status) a chain of three failing models, then fake/backup-model, so each turn makes three hops. Cold: a fresh \`opencode serve\` for each turn, whose first prompt is that turn; warm: one host per path, after a warm-up prompt. A hop is measured from the plugin's own decision record (its trace, ORF_TRACE_FILE: the time the plugin handled the input that carried the dispatch, i.e. the failed run's end: the idle after the errored row, or the abort's return) to the arrival of the next model's request at the fake provider; both times are this machine's clock. What lies between is the host's own work on the new prompt (storing it, starting the loop, building the request), which grows with the machine's load (the load average is in the machine table).
+
 ${rec ? `\n## Recovery runs in detail\n\nHost start-up: plugin host ${rec.hostStartMs.plugin} ms, bare host ${rec.hostStartMs.bare} ms. The recovery part took ${(rec.ms / 1000).toFixed(1)} s.\n\n${runDetails(rec)}\n` : ""}`
 
 mkdirSync(join(REPO_ROOT, "bench"), { recursive: true })
