@@ -145,7 +145,8 @@ export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<s
   }
 }
 
-export async function startHost(o: HostOptions): Promise<Host> {
+/** The sandbox a host runs in: temp HOME/XDG dirs, seeded config dirs, the project's opencode.json, extra files. */
+export function prepareSandbox(o: HostOptions): { sandbox: string; project: string; env: Record<string, string> } {
   const sandbox = o.sandbox ?? mkdtempSync(join(tmpdir(), `orf-e2e-${o.label ?? "host"}-`))
   const project = join(sandbox, "project")
   for (const d of ["home", "config/opencode", "data", "cache", "state", "project/.opencode"]) mkdirSync(join(sandbox, d), { recursive: true })
@@ -158,9 +159,12 @@ export async function startHost(o: HostOptions): Promise<Host> {
     mkdirSync(resolve(p, ".."), { recursive: true })
     writeFileSync(p, content)
   }
+  return { sandbox, project, env: sandboxEnv(sandbox, { ORF_TRACE_FILE: join(sandbox, "plugin-trace.jsonl"), ...(o.env ?? {}) }) }
+}
 
+export async function startHost(o: HostOptions): Promise<Host> {
+  const { sandbox, project, env } = prepareSandbox(o)
   const port = await freePort()
-  const env = sandboxEnv(sandbox, { ORF_TRACE_FILE: join(sandbox, "plugin-trace.jsonl"), ...(o.env ?? {}) })
   const child: ChildProcess = spawn(
     OPENCODE_BIN,
     ["serve", "--hostname", "127.0.0.1", "--port", String(port), "--print-logs", "--log-level", "INFO"],
@@ -197,6 +201,47 @@ export async function startHost(o: HostOptions): Promise<Host> {
     child.on("exit", check)
   })
 
+  return observeHost({
+    url,
+    project,
+    sandbox,
+    model: o.model,
+    startedAt,
+    log: () => logText,
+    keepSandbox: !!o.sandbox,
+    stopProcess: async () => {
+      if (exited || !child.pid) return
+      try {
+        process.kill(-child.pid, "SIGTERM")
+      } catch {}
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL")
+          } catch {}
+          r()
+        }, 5000)
+        child.once("exit", () => (clearTimeout(t), r()))
+      })
+    },
+  })
+}
+
+/**
+ * The observer side of a running host (an `opencode serve`, or the server of a TUI): its SDK client, every
+ * event of the project (a plain SSE reader), and the waits and reads the tests use.
+ */
+export async function observeHost(o: {
+  url: string
+  project: string
+  sandbox: string
+  model?: string
+  startedAt: number
+  log: () => string
+  keepSandbox: boolean
+  stopProcess: () => Promise<void>
+}): Promise<Host> {
+  const { url, project, sandbox } = o
   const client = createOpencodeClient({ baseUrl: url, directory: project })
   const events: HostEvent[] = []
   const waiters: Array<{ pred: (e: HostEvent) => boolean; resolve: (e: HostEvent) => void }> = []
@@ -287,8 +332,8 @@ export async function startHost(o: HostOptions): Promise<Host> {
     sandbox,
     project,
     events,
-    startedAt,
-    log: () => logText,
+    startedAt: o.startedAt,
+    log: o.log,
     waitForEvent,
     async waitForIdle(sessionID, timeoutMs = 120_000) {
       // Idle is published (possibly twice) after the last message update; wait for an idle that follows
@@ -347,25 +392,13 @@ export async function startHost(o: HostOptions): Promise<Host> {
     async stop(opts = {}) {
       waiters.length = 0
       abort.abort()
-      if (!exited && child.pid) {
-        try {
-          process.kill(-child.pid, "SIGTERM")
-        } catch {}
-        await new Promise<void>((r) => {
-          const t = setTimeout(() => {
-            try {
-              process.kill(-child.pid!, "SIGKILL")
-            } catch {}
-            r()
-          }, 5000)
-          child.once("exit", () => (clearTimeout(t), r()))
-        })
-      }
-      if (!opts.keepSandbox && !o.sandbox && !process.env.ORF_KEEP_SANDBOX) rmSync(sandbox, { recursive: true, force: true })
+      await o.stopProcess()
+      if (!opts.keepSandbox && !o.keepSandbox && !process.env.ORF_KEEP_SANDBOX) rmSync(sandbox, { recursive: true, force: true })
     },
   }
   return host
 }
+
 
 /** "provider/model" → the npm package the host serves it with (`GET /config/providers`, `api.npm`). */
 export async function servingPackages(host: Host): Promise<Record<string, string>> {
