@@ -100,16 +100,18 @@ const configArb: fc.Arbitrary<RuntimeFallbackConfig> = fc
     rules: fc.constantFrom([], [{ match: "overloaded", code: "quota_exhausted" as const }], [{ match: "(", regex: true, code: "auth" as const }]),
     baseMs: fc.constantFrom(0, 60_000, 900_000),
   })
-  .map((c) =>
-    configSchema.parse({
+  .map((c) => {
+    const config = configSchema.parse({
       ...baseConfig,
       retry: { maxHostAttempts: c.maxHostAttempts, maxHostWaitMs: c.maxHostWaitMs, backoffInitialMs: c.backoffInitialMs, backoffMaxAttempts: c.backoffMaxAttempts },
       limits: { maxDispatchesPerTurn: c.maxDispatchesPerTurn },
       notify: { toasts: c.toasts },
-      classify: { rules: c.rules },
       cooldown: { baseMs: c.baseMs },
-    }),
-  )
+    })
+    // Rules go in after validation: the config refuses an invalid pattern at load, the runtime must still survive one.
+    const rules: RuntimeFallbackConfig["classify"]["rules"] = (c.rules as ReadonlyArray<{ match: string; regex?: boolean; code: "auth" | "quota_exhausted" }>).map((r) => ({ regex: false, ...r }))
+    return { ...config, classify: { ...config.classify, rules } }
+  })
 
 const DEFAULT_CONFIG = configSchema.parse(baseConfig)
 
