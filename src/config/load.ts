@@ -5,8 +5,8 @@
 // Each layer is validated on its own so an error names the file it is in. Objects merge key by key; arrays
 // and scalars are replaced. Never throws: problems come back as readable issues.
 // Files are read only when they are regular files (a symlink to /dev/zero or a FIFO is refused), at most
-// MAX_CONFIG_BYTES, BOM accepted, nested at most MAX_CONFIG_DEPTH deep. A `__proto__` key is refused (it would
-// replace an object's prototype). The project layer comes with the repository, so it may not choose where the
+// MAX_CONFIG_BYTES, BOM accepted, nested at most MAX_CONFIG_DEPTH deep. `__proto__` and `constructor` keys are
+// refused (see reservedKeys). The project layer comes with the repository, so it may not choose where the
 // plugin writes: its `cooldown.stateFile` is dropped with a warning.
 import { homedir } from "node:os"
 import { join } from "node:path"
@@ -149,22 +149,27 @@ function nestingBeyond(text: string, max: number): number | undefined {
   return undefined
 }
 
-/** `__proto__` keys, as paths (own keys, or a prototype a parser set from one). */
-function protoKeys(value: unknown, path: PropertyKey[] = [], out: string[] = [], depth = 0): string[] {
+/**
+ * Keys that collide with built-in properties, as issues: `__proto__` (own, or a prototype a parser set from
+ * one) would replace an object's prototype; `constructor` as an agent or model name breaks the schema's
+ * plain-object check. (Lookups by name use own properties only, so such names still never find built-ins.)
+ */
+function reservedKeys(value: unknown, file: string, path: PropertyKey[] = [], out: ConfigIssue[] = [], depth = 0): ConfigIssue[] {
   if (!value || typeof value !== "object" || depth > MAX_CONFIG_DEPTH || out.length >= 5) return out
   if (Array.isArray(value)) {
-    value.forEach((v, i) => protoKeys(v, [...path, i], out, depth + 1))
+    value.forEach((v, i) => reservedKeys(v, file, [...path, i], out, depth + 1))
     return out
   }
   const proto = Object.getPrototypeOf(value)
-  if (Object.hasOwn(value, "__proto__") || (proto !== Object.prototype && proto !== null)) out.push(formatPath([...path, "__proto__"]))
-  for (const k of Object.keys(value)) protoKeys((value as Record<string, unknown>)[k], [...path, k], out, depth + 1)
+  if (Object.hasOwn(value, "__proto__") || (proto !== Object.prototype && proto !== null)) out.push({ file, path: formatPath([...path, "__proto__"]), message: 'the key "__proto__" is not allowed' })
+  if (Object.hasOwn(value, "constructor")) out.push({ file, path: formatPath([...path, "constructor"]), message: 'the key "constructor" is reserved and cannot be used as a name here' })
+  for (const k of Object.keys(value)) reservedKeys((value as Record<string, unknown>)[k], file, [...path, k], out, depth + 1)
   return out
 }
 
 function validate(value: unknown, file: string): ConfigIssue[] {
-  const proto = protoKeys(value)
-  if (proto.length) return proto.map((path) => ({ file, path, message: 'the key "__proto__" is not allowed' }))
+  const reserved = reservedKeys(value, file)
+  if (reserved.length) return reserved
   const r = configSchema.safeParse(value)
   return r.success ? [] : toIssues(r.error.issues, file)
 }

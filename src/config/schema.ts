@@ -2,6 +2,7 @@
 // `$schema`) and the README's config reference are generated from it by script/schema.ts.
 import { z } from "zod"
 import { FAILURE_CODES } from "../failure/types.ts"
+import { MAX_RULES_PROGRAM, ruleProgramSizes } from "../failure/user-rules.ts"
 import { unsafePatternReason } from "./safe-regex.ts"
 
 /** Codes that cool a model down (fallback/health.ts COOLING_CODES), the keys of `cooldown.scope`. */
@@ -76,7 +77,7 @@ export const configSchema = z
                   .default(false)
                   .meta({
                     description:
-                      "Treat `match` as a regular expression (case-insensitive; JavaScript syntax without back-references or lookaround) instead of a substring. Patterns that can backtrack catastrophically, such as (a+)+ or (a|a)*, are refused. A rule sees at most the first 4096 characters of the error.",
+                      "Treat `match` as a regular expression (case-insensitive; JavaScript syntax without back-references or lookaround) instead of a substring. Patterns that can backtrack catastrophically, such as (a+)+ or (a|a)*, are refused, and all regex rules together must stay small (500 matcher steps; `explain` shows what a rule matches). A rule sees at most the first 2048 characters of the error.",
                   }),
                 code: z.enum(FAILURE_CODES).meta({ description: "Failure code to assign when the rule matches." }),
                 action: z.enum(["retry", "fallback", "stop"]).optional().meta({ description: "Override the code's default action." }),
@@ -88,6 +89,15 @@ export const configSchema = z
               }),
           )
           .max(100)
+          .superRefine((rules, ctx) => {
+            const sizes = ruleProgramSizes(rules)
+            let total = 0
+            sizes.forEach((size, i) => {
+              total += size ?? 0
+              if (size !== undefined && size > 0 && total > MAX_RULES_PROGRAM)
+                ctx.addIssue({ code: "custom", path: [i, "match"], message: `regex refused: the regex rules together are too large (${total} matcher steps; at most ${MAX_RULES_PROGRAM}); simplify them or use substring rules` })
+            })
+          })
           .default([])
           .meta({ description: "Your own rules, checked before the built-in table. Test them with `opencode-turn-fallback explain`." }),
       })

@@ -8,6 +8,7 @@
 // up the same: of two entries of one key the later stamp wins (a record is made from a view that already
 // holds the earlier one, so it carries its strikes on); an entry recorded before a clear's `before` is
 // dropped. Every map is bounded.
+import { redact } from "../failure/redact.ts"
 import { FAILURE_CODES, type FailureCode } from "../failure/types.ts"
 import { compareStamps, type Stamp } from "./hlc.ts"
 
@@ -136,7 +137,7 @@ export function entryFrom(v: unknown): CooldownEntry | undefined {
     scope,
     model: o.model,
     code: o.code as FailureCode,
-    message: o.message,
+    message: redact(o.message), // files written by older versions may hold what redaction now catches
     until: o.until,
     strikes: isNum(o.strikes) ? Math.min(Math.max(1, Math.floor(o.strikes)), 1_000) : 1,
     at: o.at,
@@ -157,7 +158,7 @@ export function clearFrom(v: unknown): Clearing | undefined {
 
 /** Plain objects for the file, fields in a stable order. */
 export function entryRecord(e: CooldownEntry): Record<string, unknown> {
-  const r: Record<string, unknown> = { key: e.key, scope: e.scope, model: e.model, code: e.code, message: e.message, until: e.until, strikes: e.strikes, at: e.at, seq: e.seq, node: e.node }
+  const r: Record<string, unknown> = { key: e.key, scope: e.scope, model: e.model, code: e.code, message: redact(e.message), until: e.until, strikes: e.strikes, at: e.at, seq: e.seq, node: e.node }
   if (e.resetAt !== undefined) r.resetAt = e.resetAt
   if (e.source) r.source = e.source
   return r

@@ -12,6 +12,7 @@
 //   recordTransient(model, failure, now) every failed attempt with a transient code (overloaded, 5xx, timeout).
 //   recordSuccess(model, attemptStartedAt, now) an attempt on `model` completed; `attemptStartedAt` is when
 //                          that attempt was sent. Clears only what was recorded before it started.
+import { redact } from "../failure/redact.ts"
 import type { Failure, FailureCode } from "../failure/types.ts"
 import { modelKey, type ModelRef } from "../payload/model.ts"
 import { createBreakers, DEFAULT_BREAKER, type BreakerPolicy, type Breakers } from "./breaker.ts"
@@ -147,7 +148,7 @@ export function createModelHealth(policy: CooldownPolicy, o: HealthOptions = {})
       const strikes = prev && prev.source !== "breaker" ? Math.min(prev.strikes + 1, 1_000) : 1
       const until = cooldownUntil(policy, failure, strikes, now)
       const stamp = hlc.tick(now)
-      const entry: CooldownEntry = { key, scope, model: modelKey(model), code: failure.code, message: failure.message, until, strikes, ...stamp }
+      const entry: CooldownEntry = { key, scope, model: modelKey(model), code: failure.code, message: redact(failure.message), until, strikes, ...stamp }
       if (typeof failure.resetAt === "number" && failure.resetAt > now) entry.resetAt = until
       record({ type: "cool", entry }, now)
       return state.entries.get(key) ?? entry
@@ -156,10 +157,10 @@ export function createModelHealth(policy: CooldownPolicy, o: HealthOptions = {})
       if (!breaker || !breakerCodes.has(failure.code)) return undefined
       refresh(now)
       const key = modelKey(model)
-      const opened = breakers.recordTransient(key, failure, now)
+      const opened = breakers.recordTransient(key, { code: failure.code, message: redact(failure.message) }, now)
       if (!opened) return undefined
       // Other processes learn of the open breaker as a short cooldown; the probe stays this process's.
-      const entry: CooldownEntry = { key, scope: "model", model: key, code: failure.code, message: failure.message, until: opened.until, strikes: opened.opens, ...hlc.tick(now), source: "breaker" }
+      const entry: CooldownEntry = { key, scope: "model", model: key, code: failure.code, message: redact(failure.message), until: opened.until, strikes: opened.opens, ...hlc.tick(now), source: "breaker" }
       record({ type: "cool", entry }, now)
       return entry
     },
