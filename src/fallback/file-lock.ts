@@ -69,9 +69,12 @@ export function tryLock(lockPath: string, o: LockOptions): LockResult {
       const fd = openSync(lockPath, "wx", 0o600)
       try {
         writeSync(fd, mine)
-      } finally {
+      } catch (e) {
         closeSync(fd)
+        tryUnlink(lockPath)
+        return { ok: false, reason: "error", message: (e as Error).message }
       }
+      closeSync(fd)
       return acquired
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") return { ok: false, reason: "error", message: (e as Error).message }

@@ -179,11 +179,22 @@ export function createFileStore(o: FileStoreOptions): FileStore {
       return merged()
     },
     push(op, now) {
-      applyOp(pend, op, limits)
-      // A retry is already due (the lock was busy): it saves this record too, without blocking now.
-      if (!timer && Number.isFinite(now)) flush()
+      try {
+        applyOp(pend, op, limits)
+        // A retry is already due (the lock was busy): it saves this record too, without blocking now.
+        if (!timer && Number.isFinite(now)) flush()
+      } catch (e) {
+        warnOnce("push", `model health: cannot save a record: ${(e as Error).message}`)
+      }
     },
-    flush,
+    flush(waitMs) {
+      try {
+        return flush(waitMs)
+      } catch (e) {
+        warnOnce("flush", `model health: cannot save: ${(e as Error).message}`)
+        return false
+      }
+    },
     pending: () => pend.entries.size + pend.clears.size,
     dispose() {
       if (timer) o.clock.clearTimeout(timer)

@@ -23,6 +23,8 @@ export type HostOptions = {
   models?: string[]
   /** Primary model for new sessions, as "fake/<id>". */
   model?: string
+  /** More provider ids served by the same fake provider: { "<provider id>": ["<model id>", …] }. */
+  extraProviders?: Record<string, string[]>
   /** Extra keys merged into opencode.json (agents, etc.). */
   config?: Record<string, unknown>
   /** Files to write, relative to the sandbox root (e.g. "config/opencode/runtime-fallback.jsonc"). */
@@ -107,20 +109,23 @@ function seedConfigDir(dir: string) {
 export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<string, unknown> {
   const models = [...new Set([...DEFAULT_MODELS, ...(o.models ?? [])])]
   const plugins = o.plugins ?? [REPO_ROOT]
+  const fakeProvider = (name: string, ids: string[]) => ({
+    npm: "@ai-sdk/openai-compatible",
+    name,
+    options: { baseURL: provider.url, apiKey: "sk-fake-not-a-secret" },
+    models: Object.fromEntries(ids.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }])),
+  })
+  const extra = Object.entries(o.extraProviders ?? {})
   return {
     $schema: "https://opencode.ai/config.json",
     autoupdate: false,
     share: "disabled",
     model: o.model ?? "fake/ok-model",
     small_model: "fake/title-model",
-    enabled_providers: ["fake"],
+    enabled_providers: ["fake", ...extra.map(([id]) => id)],
     provider: {
-      fake: {
-        npm: "@ai-sdk/openai-compatible",
-        name: "Fake loopback provider",
-        options: { baseURL: provider.url, apiKey: "sk-fake-not-a-secret" },
-        models: Object.fromEntries(models.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }])),
-      },
+      fake: fakeProvider("Fake loopback provider", models),
+      ...Object.fromEntries(extra.map(([id, ids]) => [id, fakeProvider(`Fake loopback provider (${id})`, ids)])),
     },
     plugin: plugins,
     ...(o.config ?? {}),
