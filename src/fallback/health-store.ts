@@ -10,11 +10,10 @@
 // The file holds one record per line, so a damaged file (truncated, garbage appended) is repaired by keeping
 // every record that still parses. Only a regular file is read or replaced (never a symlink, a directory or a
 // device), reads are capped, and a file that is not ours (no trace of our format) is never overwritten.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs"
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
 import { readRegularFile, regularFileStatus, sigOf, type FileSig } from "../host/regular-file.ts"
-import { statSync } from "node:fs"
 import { tryLock } from "./file-lock.ts"
 import { applyOp, clearFrom, clearRecord, DEFAULT_LIMITS, emptyState, entryFrom, entryRecord, pruneState, type CooldownEntry, type HealthState, type PruneOptions, type StateLimits } from "./health-state.ts"
 
