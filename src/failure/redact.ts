@@ -19,23 +19,30 @@ const PATTERNS: ReadonlyArray<[RegExp, string | ((match: string, ...groups: stri
   [/((?:authorization|x-api-key|api-key|x-goog-api-key)["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b|Token\b|\[redacted)[A-Za-z0-9._~+/=\-]{8,}/gi, "$1[redacted]"],
   [/([?&](?:key|api[_-]?key|token|access_token|auth|signature|sig)=)[^&\s"']+/gi, "$1[redacted]"],
   [/((?:api[_ -]?key|token|secret|password)["']?\s*[:=]\s*["']?)(?!\[redacted)[A-Za-z0-9._~+/=\-]{8,}/gi, "$1[redacted]"],
-  [/[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/g, "[redacted-email]"],
-  // long opaque runs (hex/base64-ish) that are neither words nor numbers
-  [/\b(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{40,}\b/g, "[redacted]"],
-  // 32+ character keys: a run with a long mixed letter-and-digit stretch (model names are short hyphenated words)
-  [/(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])/g, (m) => (m.split(/[-_]/).some((seg) => seg.length >= 20 && /\d/.test(seg) && /[A-Za-z]/.test(seg)) ? "[redacted]" : m)],
+  // (starts only where a run starts: otherwise a long run without "@" is scanned from every position)
+  [/(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/g, "[redacted-email]"],
+  // Opaque runs (tested in a callback: lookaheads over long runs are quadratic): 40+ characters that are
+  // neither a word nor a number, or 32+ with a long mixed letter-and-digit stretch (model names are short
+  // hyphenated words).
+  [/(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])/g, (m) => (opaque(m) ? "[redacted]" : m)],
 ]
+
+function opaque(run: string): boolean {
+  if (run.length >= 40 && /\d/.test(run) && /[A-Za-z]/.test(run)) return true
+  return run.split(/[-_]/).some((seg) => seg.length >= 20 && /\d/.test(seg) && /[A-Za-z]/.test(seg))
+}
 
 /** In text that talks about AWS or secrets, a 40-character base64 run is a secret access key. */
 const AWS_CONTEXT = /\baws|secret|credential|signature/i
-const BASE64_40 = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g
+const BASE64_RUN = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g
+const awsSecret = (m: string) => (/[0-9/+]/.test(m) ? "[redacted-key]" : m)
 
 export const MAX_MESSAGE = 240
 
 export function redact(text: string, max = MAX_MESSAGE): string {
   if (typeof text !== "string") return ""
   let out = text.length > 8 * max ? text.slice(0, 8 * max) : text
-  if (AWS_CONTEXT.test(out)) out = out.replace(BASE64_40, "[redacted-key]")
+  if (AWS_CONTEXT.test(out)) out = out.replace(BASE64_RUN, awsSecret)
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep as string)
   out = out.replace(/\s+/g, " ").trim()
   return out.length > max ? out.slice(0, max - 1).trimEnd() + "…" : out
