@@ -10,7 +10,8 @@ export const PRIMARY = { providerID: "fake", modelID: "credits-model" }
 export const BACKUP = "fake/backup-model"
 
 export function benchConfig(extra: RuntimeFallbackConfigInput = {}) {
-  return configSchema.parse({ chains: { default: [BACKUP, "fake/ok-model"] }, ...extra })
+  // Every bench model shares the provider id "fake": a 402 cools only its model, or the chain would be spent.
+  return configSchema.parse({ chains: { default: [BACKUP, "fake/ok-model"] }, ...extra, cooldown: { scope: { payment_required: "model" }, ...(extra.cooldown ?? {}) } })
 }
 
 export type BenchPlugin = PluginUnderTest & { clock: ManualClock; fake: FakeHostClient; counts: { replays: number; restores: number } }

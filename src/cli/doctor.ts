@@ -8,6 +8,7 @@ import type { ChainEntry, RuntimeFallbackConfig } from "../config/schema.ts"
 import { candidateOrder, choiceKey, configuredChain, entryToChoice } from "../fallback/chain.ts"
 import type { HealthEntry } from "../fallback/health.ts"
 import { defaultStateFile, readHealthFile } from "../fallback/health-store.ts"
+import { redact } from "../failure/redact.ts"
 import { describeModel, modelKey, parseModelString, type ModelChoice } from "../payload/model.ts"
 import { EXIT_CONFIG_INVALID, EXIT_OK, EXIT_WARNING } from "./explain.ts"
 import { columns, formatWait, relative, style, type CliIo } from "./format.ts"
@@ -39,6 +40,7 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
   const warnings: string[] = []
   const loaded = loadConfig(loadOptions)
   const issues = loaded.ok ? [] : loaded.issues
+  for (const w of loaded.warnings) warnings.push(`${w.file}: ${w.path}: ${w.message}`)
 
   const files: DoctorFile[] = []
   for (const { kind, files: candidates } of configCandidates(loadOptions)) {
@@ -59,9 +61,15 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
   const stateFile = config?.cooldown.stateFile ?? defaultStateFile(io.env)
   const now = io.now()
   const health = readHealthFile(stateFile, (m) => warnings.push(m))
-    .map((e) => ({ ...e, cooling: e.until > now, leftMs: Math.max(0, e.until - now) }))
+    .map((e) => ({ ...e, message: redact(e.message), cooling: e.until > now, leftMs: Math.max(0, e.until - now) }))
     .sort((a, b) => b.until - a.until)
-  for (const h of health) if (h.cooling) warnings.push(`${h.model} is cooling down for ${formatWait(h.leftMs)} (${h.code}); fallbacks skip it until then`)
+  for (const h of health)
+    if (h.cooling)
+      warnings.push(
+        h.scope === "provider"
+          ? `every model of ${h.model.slice(0, h.model.indexOf("/"))} is cooling down for ${formatWait(h.leftMs)} (${h.code} on ${h.model}); fallbacks skip them until then`
+          : `${h.model} is cooling down for ${formatWait(h.leftMs)} (${h.code}); fallbacks skip it until then`,
+      )
 
   const exitCode = issues.length ? EXIT_CONFIG_INVALID : warnings.length ? EXIT_WARNING : EXIT_OK
   return { version: o.version, directory, files, issues, enabled: config?.enabled, chains, stateFile, health, warnings, exitCode }
@@ -146,7 +154,7 @@ export function doctor(o: DoctorOptions, io: CliIo): number {
     lines.push(
       columns(
         r.health.map((h) => [
-          h.model,
+          h.scope === "provider" ? `${h.key ?? h.model} (every model; from ${h.model})` : h.source === "breaker" ? `${h.model} (breaker)` : h.model,
           h.cooling ? s.yellow(`cooling, ${formatWait(h.leftMs)} left`) : s.dim(`ok, cooldown ended ${relative(h.until, now)}`),
           `until ${new Date(h.until).toISOString()}`,
           h.code,

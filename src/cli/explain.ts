@@ -7,7 +7,7 @@ import { formatIssues, formatPath, loadConfig, readLayer, type ConfigIssue } fro
 import { configSchema, DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { classifyFailure } from "../failure/classify.ts"
 import type { Evidence, Failure, FailureAction } from "../failure/types.ts"
-import { COOLING_CODES, cooldownFor } from "../fallback/health.ts"
+import { COOLING_CODES, cooldownFor, cooldownUntil, scopeOf } from "../fallback/health.ts"
 import { columns, formatWait, style, when, type CliIo } from "./format.ts"
 
 export const EXIT_OK = 0
@@ -97,7 +97,9 @@ export async function explain(o: ExplainOptions, io: CliIo): Promise<number> {
       decidedBy: failure.evidence?.[0] ? { kind: failure.evidence[0].kind, detail: failure.evidence[0].detail } : undefined,
       retryAfter: failure.retryAfterMs !== undefined ? formatWait(failure.retryAfterMs) : undefined,
       resetAt: failure.resetAt !== undefined ? new Date(failure.resetAt).toISOString() : undefined,
-      cooldown: cools ? (failure.resetAt && failure.resetAt > now ? { until: new Date(failure.resetAt).toISOString() } : { forMs: cooldownFor(config.cooldown, 1) }) : null,
+      cooldown: cools
+        ? { ...(failure.resetAt && failure.resetAt > now ? { until: new Date(cooldownUntil(config.cooldown, failure, 1, now)).toISOString() } : { forMs: cooldownFor(config.cooldown, 1) }), scope: scopeOf(config.cooldown, failure.code) }
+        : null,
       config: { sources, userRules: issues.length ? 0 : config.classify.rules.length, issues },
     }
     io.out(JSON.stringify(out, null, 2) + "\n")
@@ -112,13 +114,16 @@ export async function explain(o: ExplainOptions, io: CliIo): Promise<number> {
   if (failure.statusCode !== undefined) rows.push(["status", String(failure.statusCode)])
   if (failure.retryAfterMs !== undefined) rows.push(["retry after", `${formatWait(failure.retryAfterMs)} (${failure.retryAfterMs} ms), at ${new Date(now + failure.retryAfterMs).toISOString()}`])
   if (failure.resetAt !== undefined) rows.push(["resets at", when(failure.resetAt, now)])
-  if (cools)
+  if (cools) {
+    const what = scopeOf(config.cooldown, failure.code) === "provider" ? "every model of the provider is" : "the model is"
+    const until = cooldownUntil(config.cooldown, failure, 1, now)
     rows.push([
       "cooldown",
       failure.resetAt && failure.resetAt > now
-        ? `the model is skipped until ${new Date(failure.resetAt).toISOString()}`
-        : `the model is skipped for ${formatWait(cooldownFor(config.cooldown, 1))} (longer on repeats)`,
+        ? `${what} skipped until ${new Date(until).toISOString()}${until < failure.resetAt ? ` (capped by cooldown.maxMs)` : ""}`
+        : `${what} skipped for ${formatWait(cooldownFor(config.cooldown, 1))} (longer on repeats)`,
     ])
+  }
   rows.push(["rule", failure.rule], ["why", failure.reason], ["evidence", describeEvidence(failure.evidence)], ["message", failure.message])
   const ruleSource = issues.length
     ? s.red("built-in rules only: the config is invalid")

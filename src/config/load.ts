@@ -4,21 +4,32 @@
 //   3. inline:  the options of the opencode.json tuple ["opencode-turn-fallback", {…}]
 // Each layer is validated on its own so an error names the file it is in. Objects merge key by key; arrays
 // and scalars are replaced. Never throws: problems come back as readable issues.
-import { existsSync, readFileSync } from "node:fs"
+// Files are read only when they are regular files (a symlink to /dev/zero or a FIFO is refused), at most
+// MAX_CONFIG_BYTES, BOM accepted, nested at most MAX_CONFIG_DEPTH deep. `__proto__` and `constructor` keys are
+// refused (see reservedKeys). The project layer comes with the repository, so it may not choose where the
+// plugin writes: its `cooldown.stateFile` is dropped with a warning.
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser"
+import { readRegularFile, regularFileStatus } from "../host/regular-file.ts"
 import { configSchema, type RuntimeFallbackConfig } from "./schema.ts"
 
 export const CONFIG_BASENAME = "runtime-fallback"
 export const INLINE_SOURCE = "opencode.json plugin options"
+/** Config files larger than this are refused. */
+export const MAX_CONFIG_BYTES = 1 << 20
+/** Objects and arrays nested deeper than this are refused (the JSONC parser recurses). */
+export const MAX_CONFIG_DEPTH = 64
+/** Keys the project layer may not set, as paths. */
+export const USER_ONLY_KEYS = [["cooldown", "stateFile"]] as const
 
 export type ConfigLayer = { kind: "user" | "project" | "inline"; file: string; found: boolean }
 export type ConfigIssue = { file: string; path: string; message: string }
 
+/** `warnings`: keys that were ignored (the config still loads); show them once. */
 export type LoadedConfig =
-  | { ok: true; config: RuntimeFallbackConfig; layers: ConfigLayer[] }
-  | { ok: false; issues: ConfigIssue[]; layers: ConfigLayer[] }
+  | { ok: true; config: RuntimeFallbackConfig; layers: ConfigLayer[]; warnings: ConfigIssue[] }
+  | { ok: false; issues: ConfigIssue[]; layers: ConfigLayer[]; warnings: ConfigIssue[] }
 
 export type LoadOptions = {
   /** PluginInput.directory: the project the host instance serves. */
@@ -44,9 +55,10 @@ export function configCandidates(o: LoadOptions = {}): Array<{ kind: "user" | "p
 export function loadConfig(o: LoadOptions = {}): LoadedConfig {
   const layers: ConfigLayer[] = []
   const issues: ConfigIssue[] = []
+  const warnings: ConfigIssue[] = []
   const raws: unknown[] = []
   for (const { kind, files } of configCandidates(o)) {
-    const file = files.find((f) => existsSync(f))
+    const file = files.find((f) => regularFileStatus(f).state !== "missing")
     layers.push({ kind, file: file ?? files[0]!, found: !!file })
     if (!file) continue
     const parsed = readLayer(file)
@@ -54,34 +66,57 @@ export function loadConfig(o: LoadOptions = {}): LoadedConfig {
       issues.push(...parsed.issues)
       continue
     }
-    issues.push(...validate(parsed.value, file))
-    raws.push(parsed.value)
+    const value = kind === "project" ? withoutUserOnlyKeys(parsed.value, file, warnings) : parsed.value
+    issues.push(...validate(value, file))
+    raws.push(value)
   }
   if (o.options !== undefined && o.options !== null) {
     layers.push({ kind: "inline", file: INLINE_SOURCE, found: true })
     issues.push(...validate(o.options, INLINE_SOURCE))
     raws.push(o.options)
   }
-  if (issues.length) return { ok: false, issues, layers }
+  if (issues.length) return { ok: false, issues, layers, warnings }
   const merged = raws.reduce<Record<string, unknown>>((acc, r) => mergeLayer(acc, r as Record<string, unknown>), {})
   const result = configSchema.safeParse(merged)
-  if (!result.success) return { ok: false, issues: toIssues(result.error.issues, "merged config"), layers }
-  return { ok: true, config: result.data, layers }
+  if (!result.success) return { ok: false, issues: toIssues(result.error.issues, "merged config"), layers, warnings }
+  return { ok: true, config: result.data, layers, warnings }
+}
+
+/** The project layer without the keys only the user may set; each dropped key becomes a warning. */
+function withoutUserOnlyKeys(value: unknown, file: string, warnings: ConfigIssue[]): unknown {
+  if (!isPlainObject(value)) return value
+  let out: Record<string, unknown> = value
+  for (const [section, key] of USER_ONLY_KEYS) {
+    const inner = out[section]
+    if (!isPlainObject(inner) || !Object.hasOwn(inner, key)) continue
+    const { [key]: _dropped, ...rest } = inner
+    out = { ...out, [section]: rest }
+    warnings.push({ file, path: `${section}.${key}`, message: "ignored: a project config cannot choose where the plugin writes; set it in your user config or the plugin options" })
+  }
+  return out
 }
 
 export function readLayer(file: string): { ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] } {
-  let text: string
-  try {
-    text = readFileSync(file, "utf8")
-  } catch (e) {
-    return { ok: false, issues: [{ file, path: "", message: `cannot read file: ${(e as Error).message}` }] }
-  }
-  return parseConfigText(text, file)
+  const r = readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES })
+  if (!r.ok) return { ok: false, issues: [{ file, path: "", message: `cannot read file: ${r.message}` }] }
+  if (r.truncated) return { ok: false, issues: [{ file, path: "", message: `file larger than ${MAX_CONFIG_BYTES} bytes` }] }
+  return parseConfigText(r.text, file)
 }
 
 export function parseConfigText(text: string, file: string): { ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] } {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  const deep = nestingBeyond(text, MAX_CONFIG_DEPTH)
+  if (deep !== undefined) {
+    const { line, column } = lineColumn(text, deep)
+    return { ok: false, issues: [{ file, path: "", message: `nested deeper than ${MAX_CONFIG_DEPTH} levels at line ${line}, column ${column}` }] }
+  }
   const errors: ParseError[] = []
-  const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true })
+  let value: unknown
+  try {
+    value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true })
+  } catch (e) {
+    return { ok: false, issues: [{ file, path: "", message: `cannot parse: ${(e as Error).message}` }] }
+  }
   if (errors.length) {
     return {
       ok: false,
@@ -95,7 +130,46 @@ export function parseConfigText(text: string, file: string): { ok: true; value: 
   return { ok: true, value }
 }
 
+/** Offset where objects/arrays nest deeper than `max` (strings and comments skipped), or undefined. */
+function nestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const end = text.indexOf("*/", i + 2)
+      i = end < 0 ? text.length : end + 1
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return i
+    } else if (c === 125 || c === 93) depth--
+  }
+  return undefined
+}
+
+/**
+ * Keys that collide with built-in properties, as issues: `__proto__` (own, or a prototype a parser set from
+ * one) would replace an object's prototype; `constructor` as an agent or model name breaks the schema's
+ * plain-object check. (Lookups by name use own properties only, so such names still never find built-ins.)
+ */
+function reservedKeys(value: unknown, file: string, path: PropertyKey[] = [], out: ConfigIssue[] = [], depth = 0): ConfigIssue[] {
+  if (!value || typeof value !== "object" || depth > MAX_CONFIG_DEPTH || out.length >= 5) return out
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => reservedKeys(v, file, [...path, i], out, depth + 1))
+    return out
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (Object.hasOwn(value, "__proto__") || (proto !== Object.prototype && proto !== null)) out.push({ file, path: formatPath([...path, "__proto__"]), message: 'the key "__proto__" is not allowed' })
+  if (Object.hasOwn(value, "constructor")) out.push({ file, path: formatPath([...path, "constructor"]), message: 'the key "constructor" is reserved and cannot be used as a name here' })
+  for (const k of Object.keys(value)) reservedKeys((value as Record<string, unknown>)[k], file, [...path, k], out, depth + 1)
+  return out
+}
+
 function validate(value: unknown, file: string): ConfigIssue[] {
+  const reserved = reservedKeys(value, file)
+  if (reserved.length) return reserved
   const r = configSchema.safeParse(value)
   return r.success ? [] : toIssues(r.error.issues, file)
 }

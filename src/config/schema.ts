@@ -2,6 +2,11 @@
 // `$schema`) and the README's config reference are generated from it by script/schema.ts.
 import { z } from "zod"
 import { FAILURE_CODES } from "../failure/types.ts"
+import { MAX_RULES_PROGRAM, ruleProgramSizes } from "../failure/user-rules.ts"
+import { unsafePatternReason } from "./safe-regex.ts"
+
+/** Codes that cool a model down (fallback/health.ts COOLING_CODES), the keys of `cooldown.scope`. */
+const COOLING_CODE_KEYS = ["quota_exhausted", "payment_required", "model_missing", "auth"] as const
 
 const modelString = z
   .string()
@@ -64,13 +69,35 @@ export const configSchema = z
           .meta({ description: "A rate limit asking to wait longer than this counts as an exhausted quota (move on)." }),
         rules: z
           .array(
-            z.strictObject({
-              match: z.string().min(1).meta({ description: "Substring (case-insensitive) or, with regex: true, a regular expression." }),
-              regex: z.boolean().default(false).meta({ description: "Treat `match` as a regular expression (case-insensitive) instead of a substring." }),
-              code: z.enum(FAILURE_CODES).meta({ description: "Failure code to assign when the rule matches." }),
-              action: z.enum(["retry", "fallback", "stop"]).optional().meta({ description: "Override the code's default action." }),
-            }),
+            z
+              .strictObject({
+                match: z.string().min(1).max(1_000).meta({ description: "Substring (case-insensitive) or, with regex: true, a regular expression." }),
+                regex: z
+                  .boolean()
+                  .default(false)
+                  .meta({
+                    description:
+                      "Treat `match` as a regular expression (case-insensitive; JavaScript syntax without back-references or lookaround) instead of a substring. Patterns that can backtrack catastrophically, such as (a+)+ or (a|a)*, are refused, and all regex rules together must stay small (500 matcher steps; `explain` shows what a rule matches). A rule sees at most the first 2048 characters of the error.",
+                  }),
+                code: z.enum(FAILURE_CODES).meta({ description: "Failure code to assign when the rule matches." }),
+                action: z.enum(["retry", "fallback", "stop"]).optional().meta({ description: "Override the code's default action." }),
+              })
+              .superRefine((rule, ctx) => {
+                if (!rule.regex) return
+                const why = unsafePatternReason(rule.match)
+                if (why) ctx.addIssue({ code: "custom", path: ["match"], message: `regex refused: ${why}` })
+              }),
           )
+          .max(100)
+          .superRefine((rules, ctx) => {
+            const sizes = ruleProgramSizes(rules)
+            let total = 0
+            sizes.forEach((size, i) => {
+              total += size ?? 0
+              if (size !== undefined && size > 0 && total > MAX_RULES_PROGRAM)
+                ctx.addIssue({ code: "custom", path: [i, "match"], message: `regex refused: the regex rules together are too large (${total} matcher steps; at most ${MAX_RULES_PROGRAM}); simplify them or use substring rules` })
+            })
+          })
           .default([])
           .meta({ description: "Your own rules, checked before the built-in table. Test them with `opencode-turn-fallback explain`." }),
       })
@@ -81,10 +108,39 @@ export const configSchema = z
         baseMs: z.int().min(0).default(15 * 60_000).meta({ description: "Cooldown of a model that failed with quota, payment, missing model or auth, when the error names no reset time." }),
         factor: z.number().min(1).default(2).meta({ description: "Each repeated failure multiplies the cooldown by this." }),
         maxMs: z.int().min(0).default(6 * 3_600_000).meta({ description: "Longest cooldown." }),
-        stateFile: z.string().optional().meta({ description: "Where model health is kept across restarts. Default: $XDG_STATE_HOME/opencode/runtime-fallback/model-health.json." }),
+        scope: z
+          .partialRecord(z.enum(COOLING_CODE_KEYS), z.enum(["model", "provider"]))
+          .default({})
+          .meta({
+            description:
+              'What a cooldown covers, per failure code: "model" (only that model) or "provider" (every model of its provider: the account is out of credits or its key is refused). Defaults: payment_required and auth "provider", quota_exhausted and model_missing "model". Example: { "quota_exhausted": "provider" }.',
+          }),
+        stateFile: z
+          .string()
+          .optional()
+          .meta({
+            description:
+              "Where model health is kept across restarts and shared between OpenCode processes. Default: $XDG_STATE_HOME/opencode/runtime-fallback/model-health.json. Only the user config and the plugin options may set it; the project config cannot.",
+          }),
       })
       .prefault({})
       .meta({ description: "Model health shared by all sessions: models that cannot serve are skipped until their cooldown ends." }),
+    breaker: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Skip a model that keeps failing with transient errors (overloads, 5xx) for a while, across sessions." }),
+        codes: z
+          .array(z.enum(FAILURE_CODES))
+          .default(["overloaded", "server_error", "timeout"])
+          .meta({ description: "Failure codes the breaker counts." }),
+        failures: z.int().min(1).max(100).default(5).meta({ description: "Failed attempts of one model within `windowMs` (any session) that open its breaker." }),
+        windowMs: z.int().min(1_000).default(60_000).meta({ description: "The window in which failures are counted." }),
+        cooldownMs: z.int().min(0).default(60_000).meta({ description: "How long new turns skip the model once the breaker opens; then one turn probes it." }),
+        factor: z.number().min(1).default(2).meta({ description: "Each failed probe multiplies the cooldown by this." }),
+        maxCooldownMs: z.int().min(0).default(15 * 60_000).meta({ description: "Longest breaker cooldown." }),
+        probeTimeoutMs: z.int().min(1_000).default(120_000).meta({ description: "A probe turn that reports neither success nor failure within this lets another turn probe." }),
+      })
+      .prefault({})
+      .meta({ description: "Circuit breaker for transient trouble: when a model keeps failing, new turns go straight to the next model until one probe turn finds it healthy again." }),
     limits: z
       .strictObject({
         maxDispatchesPerTurn: z.int().min(1).max(20).default(6).meta({ description: "At most this many re-dispatches (fallbacks and own retries) per user turn." }),

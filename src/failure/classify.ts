@@ -5,38 +5,11 @@ import { extractErrorFacts, type ErrorFacts } from "../payload/error.ts"
 import { GATES, haystack, openWordings, says, type Facts, type Hit } from "./evidence.ts"
 import { redact } from "./redact.ts"
 import { LONG_WINDOW, RETRYABLE_UNKNOWN, RULES, UNKNOWN, type Rule } from "./rules.ts"
-import { DEFAULT_ACTION, type ClassifyOptions, type Evidence, type Failure, type FailureAction, type FailureCode, type UserRule } from "./types.ts"
+import { DEFAULT_ACTION, type ClassifyOptions, type Evidence, type Failure, type FailureAction, type FailureCode } from "./types.ts"
+import { userRules } from "./user-rules.ts"
 import { waitFrom } from "./wait.ts"
 
 export const DEFAULT_QUOTA_RETRY_AFTER_MS = 60_000
-
-const compiledUserRules = new WeakMap<readonly UserRule[], Rule[]>()
-
-function userRules(rules: readonly UserRule[] | undefined): Rule[] {
-  if (!rules || rules.length === 0) return []
-  const hit = compiledUserRules.get(rules)
-  if (hit) return hit
-  const out: Rule[] = []
-  rules.forEach((r, i) => {
-    let test: (f: Facts) => boolean
-    if (r.regex) {
-      let re: RegExp
-      try {
-        re = new RegExp(r.match, "i")
-      } catch {
-        return // config validation reports bad patterns; here they simply never match
-      }
-      test = (f) => re.test(f.e.text) || re.test(f.markers.join("\n"))
-    } else {
-      const needle = r.match.toLowerCase()
-      test = (f) => needle.length > 0 && f.text.includes(needle)
-    }
-    const why = `user rule #${i + 1} matched ${r.regex ? "/" + r.match + "/i" : JSON.stringify(r.match)}`
-    out.push({ id: `user.${i}`, code: r.code, action: r.action, why, test: (f) => (test(f) ? { kind: "rule", detail: why } : undefined) })
-  })
-  compiledUserRules.set(rules, out)
-  return out
-}
 
 export function factsFrom(e: ErrorFacts, now: number, longWaitMs = DEFAULT_QUOTA_RETRY_AFTER_MS): Facts {
   const markers = e.markers

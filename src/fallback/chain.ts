@@ -18,13 +18,18 @@ export function choiceKey(m: ModelChoice): string {
   return m.variant ? `${modelKey(m)}#${m.variant}` : modelKey(m)
 }
 
+/** A config map's own entry: an agent named "constructor" or "__proto__" must not find Object.prototype's. */
+function own<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined
+}
+
 /** The configured chain for this agent / primary model (without the primary). */
 export function configuredChain(chains: RuntimeFallbackConfig["chains"], agent: string | undefined, primary: ModelRef | undefined): FallbackChain {
   const pick = (source: ChainSource, list: readonly ChainEntry[] | undefined): FallbackChain | undefined =>
-    list && list.length ? { source, models: list.map(entryToChoice).filter((m): m is ModelChoice => !!m) } : undefined
+    Array.isArray(list) && list.length ? { source, models: list.map(entryToChoice).filter((m): m is ModelChoice => !!m) } : undefined
   return (
-    (agent ? pick("agent", chains.agents[agent]) : undefined) ??
-    (primary ? pick("model", chains.models[modelKey(primary)]) : undefined) ??
+    (agent ? pick("agent", own(chains.agents, agent)) : undefined) ??
+    (primary ? pick("model", own(chains.models, modelKey(primary))) : undefined) ??
     pick("default", chains.default) ?? { source: "none", models: [] }
   )
 }

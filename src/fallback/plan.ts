@@ -9,7 +9,7 @@ import { reasonText } from "../notices/text.ts"
 import type { Notice } from "../notices/types.ts"
 import { backoffDelay } from "./backoff.ts"
 import { candidateOrder, choiceKey } from "./chain.ts"
-import { COOLING_CODES } from "./health.ts"
+import { COOLING_CODES, scopeOf } from "./health.ts"
 import type { Ctx, Effect, Plan, Turn } from "./turn.ts"
 
 export function log(level: "debug" | "info" | "warn" | "error", message: string, turn?: Turn, extra?: Record<string, unknown>): Effect {
@@ -43,9 +43,12 @@ export function nextPlan(turn: Turn, ctx: Ctx, f: Failure | undefined): Plan {
 function nextModel(turn: Turn, ctx: Ctx, f: Failure | undefined): ModelChoice | undefined {
   const triedKeys = new Set(turn.tried.map((t) => choiceKey(t.model)))
   const cooling = !!f && COOLING_CODES.has(f.code)
+  // An account-wide failure (credits, a refused key) rules out the failed model's whole provider at once: its
+  // cooldown is only recorded once this decision's effects run.
+  const account = cooling && scopeOf(ctx.config.cooldown, f.code) === "provider" ? turn.attempt.model.providerID : undefined
   const order = candidateOrder(ctx.config.chains, turn.agent, turn.primary)
   // A model-level failure rules out every variant of that model; a variant is not a fresh quota.
-  const excluded = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (cooling && turn.tried.some((t) => sameModel(t.model, m)))
+  const excluded = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (cooling && turn.tried.some((t) => sameModel(t.model, m))) || m.providerID === account
   return order.find((m) => !excluded(m) && !sameModel(m, turn.attempt.model) && !ctx.cooling(m))
 }
 
@@ -72,6 +75,6 @@ export function exhaustedNotice(turn: Turn, ctx: Ctx): Notice {
 
 export function switchNotice(turn: Turn, from: ModelChoice, to: ModelChoice, ctx: Ctx): Notice {
   const last = [...turn.tried].reverse().find((t) => sameModel(t.model, from))
-  const cool = ctx.cooling(from)
+  const cool = ctx.peek(from)
   return { type: "switched", from, to, code: last?.code ?? "unknown", backInMs: cool ? Math.max(0, cool.until - ctx.now) : undefined }
 }

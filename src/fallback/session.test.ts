@@ -7,8 +7,10 @@ import type { HealthEntry } from "./health.ts"
 import { initialState, LIFECYCLE, transition, turnByID, type Ctx, type Effect, type Input, type SessionState } from "./session.ts"
 
 const A: ModelChoice = { providerID: "p", modelID: "a" }
-const B: ModelChoice = { providerID: "p", modelID: "b" }
-const C: ModelChoice = { providerID: "q", modelID: "c" }
+const B: ModelChoice = { providerID: "q", modelID: "b" }
+const C: ModelChoice = { providerID: "r", modelID: "c" }
+/** a second model of A's provider */
+const A2: ModelChoice = { providerID: "p", modelID: "a2" }
 const NOW = 1_000_000
 
 const fail = (code: Failure["code"], action: Failure["action"], extra: Partial<Failure> = {}): Failure => ({ code, action, retryable: action !== "stop", message: `${code} happened`, rule: `${code}.test`, reason: "test", ...extra })
@@ -19,12 +21,13 @@ const NET = fail("network", "retry")
 const ABORTED = fail("aborted", "stop")
 
 function ctx(over: { cooling?: string[]; config?: unknown; now?: number } = {}): Ctx {
-  const config = configSchema.parse(over.config ?? { chains: { default: ["p/b", "q/c"] } })
+  const config = configSchema.parse(over.config ?? { chains: { default: ["q/b", "r/c"] } })
   const cooling = new Set(over.cooling ?? [])
   return {
     now: over.now ?? NOW,
     config,
     cooling: (m: ModelRef): HealthEntry | undefined => (cooling.has(modelKey(m)) ? { model: modelKey(m), code: "quota_exhausted", message: "x", until: NOW + 3_600_000, strikes: 1, at: NOW } : undefined),
+    peek: (m: ModelRef): HealthEntry | undefined => (cooling.has(modelKey(m)) ? { model: modelKey(m), code: "quota_exhausted", message: "x", until: NOW + 3_600_000, strikes: 1, at: NOW } : undefined),
     random: () => 0.5,
   }
 }
@@ -117,7 +120,7 @@ describe("a failure the host does not retry: act when the run has ended", () => 
   })
   test("a target that started cooling while the run ended is skipped", () => {
     const inputs = [user(), ...credits402()]
-    const { effects } = drive(inputs, (i) => (i === inputs.length - 1 ? ctx({ cooling: ["p/b"] }) : ctx()))
+    const { effects } = drive(inputs, (i) => (i === inputs.length - 1 ? ctx({ cooling: ["q/b"] }) : ctx()))
     expect(dispatches(effects).map((d) => d.model)).toEqual([C])
   })
 })
@@ -204,7 +207,7 @@ describe("verified dispatch", () => {
     expect((turnByID(state, "u1")?.phase as { quiet?: boolean }).quiet).toBe(false)
   })
   test("dropped again at the dispatch bound: said once, plainly, and nothing more is sent", () => {
-    const config = { chains: { default: ["p/b"] }, limits: { maxDispatchesPerTurn: 1 } }
+    const config = { chains: { default: ["q/b"] }, limits: { maxDispatchesPerTurn: 1 } }
     const { effects, state } = drive([...sent, { type: "internal-message", id: "r1" }, idle, { type: "timer", name: "quiet", turnID: "u1" }], ctx({ config }))
     expect(dispatches(effects)).toHaveLength(1)
     expect(notices(effects)).toEqual([{ type: "not-started", to: B }])
@@ -236,7 +239,7 @@ describe("verified dispatch", () => {
 
 describe("what is told and kept", () => {
   test("chain exhausted after the run ended: one notice naming every model, and a note on the last row", () => {
-    const config = { chains: { default: ["p/b"] } }
+    const config = { chains: { default: ["q/b"] } }
     const { effects, state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), ...credits402("u1", "b1", B).slice(1).map((i) => (i.type === "assistant" ? { ...i, parentID: "r1", model: B } : i))], ctx({ config }))
     const n = notices(effects).filter((x) => x.type === "exhausted")
     expect(n).toEqual([{ type: "exhausted", tried: [{ model: A, code: "payment_required", statusCode: 402 }, { model: B, code: "payment_required", statusCode: 402 }], bound: undefined, noChain: false }])
@@ -249,7 +252,7 @@ describe("what is told and kept", () => {
     expect(dispatches(effects)).toHaveLength(0)
   })
   test("never more dispatches per turn than configured", () => {
-    const config = { chains: { default: ["p/b", "q/c"] }, limits: { maxDispatchesPerTurn: 1 } }
+    const config = { chains: { default: ["q/b", "r/c"] }, limits: { maxDispatchesPerTurn: 1 } }
     const { effects } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), sessionError(CREDITS), idle, erroredRow("b1", "r1", B, CREDITS), idle], ctx({ config }))
     expect(dispatches(effects)).toHaveLength(1)
     expect(notices(effects).find((n) => n.type === "exhausted")).toMatchObject({ bound: 1 })
@@ -343,17 +346,33 @@ describe("own same-model retries and the user's word", () => {
   })
 })
 
+describe("cooldown scopes", () => {
+  test("credits and refused keys are the account's: the next model of the same provider is skipped at once", () => {
+    const config = { chains: { default: ["p/a2", "q/b"] } }
+    expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([B])
+  })
+  test("a quota is the model's: the next model of the same provider is tried", () => {
+    const config = { chains: { default: ["p/a2", "q/b"] } }
+    const { effects } = drive([user(), row("a1", "u1", A), sessionError(QUOTA), idle, erroredRow("a1", "u1", A, QUOTA), idle], ctx({ config }))
+    expect(dispatches(effects).map((d) => d.model)).toEqual([A2])
+  })
+  test("cooldown.scope overrides the default per code", () => {
+    const config = { chains: { default: ["p/a2", "q/b"] }, cooldown: { scope: { payment_required: "model" } } }
+    expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([A2])
+  })
+})
+
 describe("chains", () => {
   test("agents, then models[primary], then default", () => {
-    const config = { chains: { agents: { plan: ["q/c"] }, models: { "p/a": ["p/b"] }, default: ["q/c"] } }
+    const config = { chains: { agents: { plan: ["r/c"] }, models: { "p/a": ["q/b"] }, default: ["r/c"] } }
     expect(dispatches(drive([user("u1", A, "plan"), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual(C)
     expect(dispatches(drive([user("u1", A), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual(B)
   })
   test("a variant of an exhausted model is not a fresh quota; a variant from the chain is carried", () => {
-    const config = { chains: { default: [{ model: "p/a", variant: "high" }, { model: "q/c", variant: "max" }] } }
+    const config = { chains: { default: [{ model: "p/a", variant: "high" }, { model: "r/c", variant: "max" }] } }
     expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects)[0]?.model).toEqual({ ...C, variant: "max" })
   })
   test("cooling models are skipped", () => {
-    expect(dispatches(drive([user(), ...credits402()], ctx({ cooling: ["p/b"] })).effects)[0]?.model).toEqual(C)
+    expect(dispatches(drive([user(), ...credits402()], ctx({ cooling: ["q/b"] })).effects)[0]?.model).toEqual(C)
   })
 })

@@ -327,8 +327,10 @@ function runEnded(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   if (t.phase.name !== "ending") return
   const plan = t.phase.plan
   fx.push({ type: "clear-timer", name: "run-end", turnID: t.id })
-  // The chosen model may have started cooling down (another session found it exhausted) while we waited.
-  execute(s, t, plan.kind === "move" && ctx.cooling(plan.to) ? nextPlan(t, ctx, t.lastFailure) : plan, ctx, fx)
+  // The chosen model may have started cooling down (another session found it exhausted) while we waited. (A
+  // breaker entry may be the probe this turn was admitted as: that one stands.)
+  const cooled = plan.kind === "move" ? ctx.peek(plan.to) : undefined
+  execute(s, t, cooled && cooled.source !== "breaker" ? nextPlan(t, ctx, t.lastFailure) : plan, ctx, fx)
   maybeRestore(s, fx)
 }
 

@@ -149,7 +149,10 @@ export type Effect =
 export type Ctx = {
   now: number
   config: RuntimeFallbackConfig
+  /** Before sending to `model`: its cooldown, or undefined (a half-open breaker admits this caller as its probe). */
   cooling(model: ModelRef): HealthEntry | undefined
+  /** The same answer for display and re-checks: never admits a probe. */
+  peek(model: ModelRef): HealthEntry | undefined
   random(): number
 }
 

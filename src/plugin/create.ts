@@ -1,10 +1,12 @@
 // Composition: config → model health (+ state file) → prompt gate → runtime → host hooks. Used by server.ts
 // (the real host) and by tests and benchmarks (with a fake client and a manual clock).
 import type { Hooks, PluginInput } from "@opencode-ai/plugin"
-import { formatIssues, loadConfig, type LoadOptions } from "../config/load.ts"
+import { formatIssues, loadConfig, type ConfigIssue, type LoadOptions } from "../config/load.ts"
 import { DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { createModelHealth, type ModelHealth } from "../fallback/health.ts"
-import { defaultStateFile, readHealthFile, writeHealthFile } from "../fallback/health-store.ts"
+import { defaultStateFile } from "../fallback/health-store.ts"
+import { createFileStore, type FileStore } from "../fallback/health-sync.ts"
+import { nodeId } from "../fallback/hlc.ts"
 import { createPromptGate, type PromptGate } from "../gate/index.ts"
 import { systemClock, type Clock } from "../host/clock.ts"
 import type { HostClient } from "../host/client.ts"
@@ -25,19 +27,42 @@ export type PluginDeps = {
 
 /** Strikes of a model whose cooldown ended this long ago no longer count. */
 const HEALTH_MEMORY_MS = 24 * 3_600_000
+/** A success's clear stays in the file this long, so a slower process's older cooldown cannot resurrect. */
+const CLEAR_KEEP_MS = 3_600_000
+/** At exit, wait this long for the state file's lock so the last cooldown is saved (`opencode run`). */
+const EXIT_FLUSH_MS = 500
 
-let processHealth: { file: string; health: ModelHealth } | undefined
+let processHealth: { file: string; health: ModelHealth; store: FileStore } | undefined
 
 /** One health registry per process and state file, shared by every plugin instance (one per directory). */
 function sharedHealth(config: RuntimeFallbackConfig, env: Record<string, string | undefined>, logger: Logger, clock: Clock): ModelHealth {
   const file = config.cooldown.stateFile ?? defaultStateFile(env)
   if (processHealth?.file === file) return processHealth.health
-  const report = (message: string) => logger.log("warn", message)
-  const health = createModelHealth(config.cooldown, (entries, removed) => writeHealthFile(file, entries, removed, report))
-  health.merge(readHealthFile(file, report))
-  health.prune(clock.now(), HEALTH_MEMORY_MS)
-  processHealth = { file, health }
+  processHealth?.store.flush(EXIT_FLUSH_MS)
+  const node = nodeId()
+  const store = createFileStore({
+    file,
+    clock,
+    node,
+    prune: { memoryMs: HEALTH_MEMORY_MS, clearKeepMs: CLEAR_KEEP_MS, maxMs: Math.max(config.cooldown.maxMs, config.breaker.maxCooldownMs) },
+    log: (level, message) => logger.log(level, message),
+  })
+  const health = createModelHealth(config.cooldown, { store, breaker: config.breaker, node })
+  health.entries(clock.now()) // first read now, not in the first turn
+  if (!processHealth) process.once("exit", () => processHealth?.store.flush(EXIT_FLUSH_MS))
+  processHealth = { file, health, store }
   return health
+}
+
+/** Config keys already reported as ignored in this process (one log line and one notice each). */
+const reportedIgnored = new Set<string>()
+
+function warnIgnoredKeys(warnings: readonly ConfigIssue[], logger: Logger) {
+  const fresh = warnings.filter((w) => !reportedIgnored.has(`${w.file}\0${w.path}`))
+  if (!fresh.length) return
+  for (const w of fresh) if (reportedIgnored.size < 64) reportedIgnored.add(`${w.file}\0${w.path}`)
+  logger.log("warn", `config: ${formatIssues(fresh)}`)
+  logger.toast("warning", `Ignored ${fresh.map((w) => w.path).join(", ")} in ${[...new Set(fresh.map((w) => w.file))].join(", ")}: a project config cannot set it.`, { title: "Runtime fallback: config" })
 }
 
 /** `opencode run` is one-shot: it exits at the first idle (argv: <bun> <entry> run …). */
@@ -73,6 +98,7 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
       }
     }
     config = loaded.config
+    warnIgnoredKeys(loaded.warnings, bootLogger)
   }
   if (!config.enabled) {
     bootLogger.log("info", "disabled by config (enabled: false)")
@@ -91,7 +117,10 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
     "chat.message": async (i, o) => runtime.chatMessage(i, o),
     "chat.params": async (i, o) => runtime.chatParams(i, o),
     "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
-    dispose: async () => runtime.dispose(),
+    dispose: async () => {
+      runtime.dispose()
+      if (!deps.health) processHealth?.store.flush(EXIT_FLUSH_MS)
+    },
   }
   return { hooks, runtime, gate, config }
 }

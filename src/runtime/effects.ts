@@ -202,7 +202,7 @@ export function createEffectRunner(d: EffectDeps) {
   function failFast(t: Tracked, next?: Extract<Effect, { type: "dispatch" }>["model"]) {
     const turn = t.m.turns[t.m.turns.length - 1]
     const last = turn?.tried[turn.tried.length - 1]
-    const cooling = last ? d.health.cooling(last.model, d.clock.now()) : undefined
+    const cooling = last ? d.health.peek(last.model, d.clock.now()) : undefined
     const target = next ?? (turn?.phase.name === "ending" && turn.phase.plan.kind === "move" ? turn.phase.plan.to : undefined)
     t.failFast = runModeMessage(last, target, cooling ? cooling.until - d.clock.now() : undefined)
     d.logger.log("warn", `opencode run: ${t.failFast}`, { session: t.id })

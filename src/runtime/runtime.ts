@@ -60,7 +60,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
   const listeners = new Map<string, Set<(ev: SessionEvent) => void>>()
 
   const classify = (input: unknown): Failure => classifyFailure(input, { ...classifyOptions, now: d.clock.now() })
-  const ctx = (): Ctx => ({ now: d.clock.now(), config: d.config, cooling: (m) => d.health.cooling(m, d.clock.now()), random })
+  const ctx = (): Ctx => ({ now: d.clock.now(), config: d.config, cooling: (m) => d.health.cooling(m, d.clock.now()), peek: (m) => d.health.peek(m, d.clock.now()), random })
 
   function feed(sessionID: string, input: Input) {
     const t = registry.get(sessionID)

@@ -22,6 +22,9 @@ const CONFIG = {
     default: ["fake/backup-model"],
     models: { "fake/quota-x-model": ["fake/credits-x-model"] },
   },
+  // Every fake model shares one provider id; these tests are about moves between models, so a 402 cools the
+  // model, not the whole (fake) account (provider scope: health.test.ts).
+  cooldown: { scope: { payment_required: "model" } },
 }
 
 const MODELS = [

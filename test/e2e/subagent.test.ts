@@ -22,6 +22,9 @@ describe("fallback inside delegated subagent sessions", () => {
       config: {
         chains: { default: ["fake/backup-model"], agents: { doomed: ["fake/credits-z2-model"] } },
         subagents: { resultTimeoutMs: 60_000 },
+        // Every fake model shares one provider id; these tests are about moves between models, so a 402 cools
+        // the model, not the whole (fake) account.
+        cooldown: { scope: { payment_required: "model" } },
       },
       models: ["parent-a-model", "parent-b-model", "parent-c-model", "parent-d-model", "quota-h1-model", "credits-h2-model", "credits-z1-model", "credits-z2-model", "quota-p1-model"],
       script: {

@@ -285,7 +285,7 @@ describe("doctor", () => {
 
   test("cooldown.stateFile from config is used; a damaged state file is a warning", async () => {
     const custom = "custom/health.json"
-    const s = sandbox({ [custom]: "{ not json", [USER_CONFIG]: "" })
+    const s = sandbox({ [custom]: '{"version":2,"entries":[\n{"key":"a/b","scope":', [USER_CONFIG]: "" })
     writeFileSync(join(s.userDir, "runtime-fallback.jsonc"), JSON.stringify({ chains: { default: ["a/b"] }, cooldown: { stateFile: join(s.root, custom) } }))
     const r = await cli(["doctor"], s)
     expect(r.code).toBe(3)

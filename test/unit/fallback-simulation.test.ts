@@ -29,7 +29,9 @@ async function simulate(seed: number, steps: number) {
   const clock = createManualClock(1_800_000_000_000)
   const chain = FALLBACKS.filter(() => random() < 0.4).map((m) => `sim/${m}`)
   const maxDispatches = 1 + Math.floor(random() * 4)
-  const config = configSchema.parse({ chains: { default: chain }, limits: { maxDispatchesPerTurn: maxDispatches }, cooldown: { baseMs: 20_000 + Math.floor(random() * 60_000) } })
+  // All simulated models share the provider "sim": on half the seeds a 402 cools the whole provider (the default).
+  const scope = seed % 4 < 2 ? {} : { payment_required: "model" as const }
+  const config = configSchema.parse({ chains: { default: chain }, limits: { maxDispatchesPerTurn: maxDispatches }, cooldown: { baseMs: 20_000 + Math.floor(random() * 60_000), scope } })
   // invariants on each internal prompt are checked the moment it reaches the host
   // Some seeds run on a host that drops a tenth of the re-dispatches it gets while idle (a cold, loaded host).
   const dropChance = seed % 2 === 0 ? 0.1 : 0

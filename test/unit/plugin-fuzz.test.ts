@@ -99,17 +99,20 @@ const configArb: fc.Arbitrary<RuntimeFallbackConfig> = fc
     toasts: fc.boolean(),
     rules: fc.constantFrom([], [{ match: "overloaded", code: "quota_exhausted" as const }], [{ match: "(", regex: true, code: "auth" as const }]),
     baseMs: fc.constantFrom(0, 60_000, 900_000),
+    paymentScope: fc.constantFrom("model" as const, "provider" as const),
   })
-  .map((c) =>
-    configSchema.parse({
+  .map((c) => {
+    const config = configSchema.parse({
       ...baseConfig,
       retry: { maxHostAttempts: c.maxHostAttempts, maxHostWaitMs: c.maxHostWaitMs, backoffInitialMs: c.backoffInitialMs, backoffMaxAttempts: c.backoffMaxAttempts },
       limits: { maxDispatchesPerTurn: c.maxDispatchesPerTurn },
       notify: { toasts: c.toasts },
-      classify: { rules: c.rules },
-      cooldown: { baseMs: c.baseMs },
-    }),
-  )
+      cooldown: { baseMs: c.baseMs, scope: { payment_required: c.paymentScope } },
+    })
+    // Rules go in after validation: the config refuses an invalid pattern at load, the runtime must still survive one.
+    const rules: RuntimeFallbackConfig["classify"]["rules"] = (c.rules as ReadonlyArray<{ match: string; regex?: boolean; code: "auth" | "quota_exhausted" }>).map((r) => ({ regex: false, ...r }))
+    return { ...config, classify: { ...config.classify, rules } }
+  })
 
 const DEFAULT_CONFIG = configSchema.parse(baseConfig)
 
@@ -652,7 +655,9 @@ describe("whole-plugin fuzzing (serve mode, fake host, manual clock)", () => {
   test("no re-dispatch at the idle that comes with session.error; one at the idle after the errored row", async () => {
     const clock = createManualClock()
     const fake = createFakeHostClient({ clock })
-    const { hooks } = createPluginUnderTest({ client: fake.client, clock, config: DEFAULT_CONFIG, health: createModelHealth(DEFAULT_CONFIG.cooldown), mode: "serve" })
+    // fake/credits-model and fake/backup-model share a provider: a 402 cools only its model here
+    const config = configSchema.parse({ ...baseConfig, cooldown: { scope: { payment_required: "model" } } })
+    const { hooks } = createPluginUnderTest({ client: fake.client, clock, config, health: createModelHealth(config.cooldown), mode: "serve" })
     const credits = { name: "APIError", data: { message: "Insufficient credits", statusCode: 402, isRetryable: false } }
     const idle = async () => {
       await hooks.event!({ event: { type: "session.status", properties: { sessionID: "ses_1", status: { type: "idle" } } } })

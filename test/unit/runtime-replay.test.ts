@@ -15,7 +15,8 @@ async function replay(name: string, config: unknown = { chains: { default: ["fak
   const records = loadRecording(name)
   const clock = createManualClock(records[0]!.t)
   const client = createFakeClient()
-  const cfg = configSchema.parse({ ...(config as object), cooldown: { stateFile: join(mkdtempSync(join(tmpdir(), "orf-")), "h.json") } })
+  // Every recorded model shares the provider id "fake": a 402 cools only its model here, or the chain would be spent.
+  const cfg = configSchema.parse({ ...(config as object), cooldown: { stateFile: join(mkdtempSync(join(tmpdir(), "orf-")), "h.json"), scope: { payment_required: "model" } } })
   const health = createModelHealth(cfg.cooldown)
   const { hooks, runtime } = createInstance({ client: client as any, directory: "/tmp/x" }, undefined, { config: cfg, clock, health, mode: "serve", env: {} })
   // The recordings come from a bare host. Once the plugin aborts a session, the recorded future of that

@@ -15,7 +15,8 @@ const flush = async () => {
 function plugin() {
   const clock = createManualClock(1_800_000_000_000)
   const client = createFakeClient()
-  const config = configSchema.parse({ chains: { agents: { helper: ["fake/backup-model"] } } })
+  // every fake model shares the provider id "fake": a 402 cools only its model here
+  const config = configSchema.parse({ chains: { agents: { helper: ["fake/backup-model"] } }, cooldown: { scope: { payment_required: "model" } } })
   const { hooks, runtime: maybe } = createInstance({ client: client as any, directory: "/p" }, undefined, { config, clock, health: createModelHealth(config.cooldown), mode: "serve", env: {} })
   const runtime = maybe!
   const ev = (type: string, properties: Record<string, unknown>) => hooks.event!({ event: { id: "evt", type, properties } as any })

@@ -36,6 +36,8 @@ export type HostOptions = {
   builtin?: Partial<Record<BuiltinProvider, string[]>>
   /** Primary model for new sessions, as "fake/<id>". */
   model?: string
+  /** More provider ids served by the same fake provider: { "<provider id>": ["<model id>", …] }. */
+  extraProviders?: Record<string, string[]>
   /** Extra keys merged into opencode.json (agents, etc.). */
   config?: Record<string, unknown>
   /** Files to write, relative to the sandbox root (e.g. "config/opencode/runtime-fallback.jsonc"). */
@@ -122,20 +124,23 @@ export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<s
   const plugins = o.plugins ?? [REPO_ROOT]
   const builtin = Object.entries(o.builtin ?? {}) as Array<[BuiltinProvider, string[]]>
   const declare = (ids: string[]) => Object.fromEntries(ids.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }]))
+  const fakeProvider = (name: string, ids: string[]) => ({
+    npm: "@ai-sdk/openai-compatible",
+    name,
+    options: { baseURL: provider.url, apiKey: "sk-fake-not-a-secret" },
+    models: declare(ids),
+  })
+  const extra = Object.entries(o.extraProviders ?? {})
   return {
     $schema: "https://opencode.ai/config.json",
     autoupdate: false,
     share: "disabled",
     model: o.model ?? "fake/ok-model",
     small_model: "fake/title-model",
-    enabled_providers: ["fake", ...builtin.map(([id]) => id)],
+    enabled_providers: ["fake", ...extra.map(([id]) => id), ...builtin.map(([id]) => id)],
     provider: {
-      fake: {
-        npm: "@ai-sdk/openai-compatible",
-        name: "Fake loopback provider",
-        options: { baseURL: provider.url, apiKey: "sk-fake-not-a-secret" },
-        models: declare(models),
-      },
+      fake: fakeProvider("Fake loopback provider", models),
+      ...Object.fromEntries(extra.map(([id, ids]) => [id, fakeProvider(`Fake loopback provider (${id})`, ids)])),
       ...Object.fromEntries(
         builtin.map(([id, ids]) => [id, { options: { baseURL: provider.urls[BUILTIN_PROTOCOL[id]], apiKey: "sk-fake-not-a-secret" }, models: declare(ids) }]),
       ),
