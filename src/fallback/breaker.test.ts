@@ -25,6 +25,13 @@ describe("breaker", () => {
     expect(b.recordTransient("m", fail, 500)).toBeUndefined()
     expect(b.view("m", 999)).toMatchObject({ until: 1_000 })
   })
+  test("a straggler (an attempt begun before it opened) failing in half-open does not reopen it; the probe's failure does", () => {
+    const b = openAt()
+    expect(b.recordTransient("m", fail, 1_200, -500)).toBeUndefined()
+    expect(b.view("m", 1_200)).toMatchObject({ phase: "half-open", opens: 1 })
+    expect(b.admitProbe("m", 1_200)).toBe(true)
+    expect(b.recordTransient("m", fail, 1_300, 1_200)).toMatchObject({ phase: "open", opens: 2 })
+  })
   test("one probe at a time; a probe timeout lets another through", () => {
     const b = openAt()
     expect(b.admitProbe("m", 999)).toBe(false)

@@ -35,8 +35,12 @@ export type BreakerView =
   | { phase: "half-open"; probing: boolean; until: number; openedAt: number; opens: number; code: FailureCode; message: string }
 
 export type Breakers = {
-  /** Counts a transient failure; returns the view when this failure opened (or reopened) the breaker. */
-  recordTransient(key: string, failure: { code: FailureCode; message: string }, now: number): Extract<BreakerView, { phase: "open" }> | undefined
+  /**
+   * Counts a transient failure; returns the view when this failure opened (or reopened) the breaker. With
+   * `attemptStartedAt`, a failure of an attempt that began before the breaker opened is a straggler (it says
+   * nothing about the probe): it never reopens it.
+   */
+  recordTransient(key: string, failure: { code: FailureCode; message: string }, now: number, attemptStartedAt?: number): Extract<BreakerView, { phase: "open" }> | undefined
   /** A success of an attempt that started at `attemptStartedAt`: closes the breaker if the attempt started after it opened. */
   recordSuccess(key: string, attemptStartedAt: number, now: number): void
   /** Read only: the breaker's phase at `now`. */
@@ -88,12 +92,13 @@ export function createBreakers(policy: BreakerPolicy, max = MAX_BREAKERS): Break
   }
 
   return {
-    recordTransient(key, failure, now) {
+    recordTransient(key, failure, now, attemptStartedAt) {
       const s = map.get(key)
       if (s?.phase === "open") {
         clampOpen(s, now)
         // Open: failures of turns that were already under way say nothing new.
         if (now < s.until) return undefined
+        if (attemptStartedAt !== undefined && attemptStartedAt < s.openedAt) return undefined
         // Half-open: the probe (or a straggler) failed; reopen for longer.
         const opens = s.opens + 1
         const next: Open = { phase: "open", openedAt: now, until: now + breakerCooldown(policy, opens), opens, code: failure.code, message: failure.message }

@@ -53,7 +53,7 @@ export type ModelHealth = {
   /** Records a failure; returns the new entry when the failure cools the model (or its provider) down. */
   recordFailure(model: ModelRef, failure: Failure, now: number): CooldownEntry | undefined
   /** Counts a transient failure for the model's breaker; returns the entry when it opened the breaker. */
-  recordTransient(model: ModelRef, failure: Failure, now: number): CooldownEntry | undefined
+  recordTransient(model: ModelRef, failure: Failure, now: number, attemptStartedAt?: number): CooldownEntry | undefined
   /**
    * The model answered an attempt sent at `attemptStartedAt`: cooldowns of the model and its provider recorded
    * before then end, and its breaker closes. Omitting the time (legacy callers) means "the latest time seen".
@@ -153,11 +153,11 @@ export function createModelHealth(policy: CooldownPolicy, o: HealthOptions = {})
       record({ type: "cool", entry }, now)
       return state.entries.get(key) ?? entry
     },
-    recordTransient(model, failure, now) {
+    recordTransient(model, failure, now, attemptStartedAt) {
       if (!breaker || !breakerCodes.has(failure.code)) return undefined
       refresh(now)
       const key = modelKey(model)
-      const opened = breakers.recordTransient(key, { code: failure.code, message: redact(failure.message) }, now)
+      const opened = breakers.recordTransient(key, { code: failure.code, message: redact(failure.message) }, now, attemptStartedAt)
       if (!opened) return undefined
       // Other processes learn of the open breaker as a short cooldown; the probe stays this process's.
       const entry: CooldownEntry = { key, scope: "model", model: key, code: failure.code, message: redact(failure.message), until: opened.until, strikes: opened.opens, ...hlc.tick(now), source: "breaker" }

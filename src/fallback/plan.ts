@@ -20,7 +20,7 @@ const TRANSIENT = new Set<Failure["code"]>(["overloaded", "server_error", "timeo
 
 /** A transient failure is worth telling model health about (the shared breaker counts them). */
 export function transientEffect(turn: Turn, f: Failure): Effect[] {
-  return TRANSIENT.has(f.code) && f.action === "retry" ? [{ type: "transient", model: turn.attempt.model, failure: f }] : []
+  return TRANSIENT.has(f.code) && f.action === "retry" ? [{ type: "transient", model: turn.attempt.model, failure: f, startedAt: turn.attempt.startedAt }] : []
 }
 
 /** Leave the current model: record why, cool it down if it cannot serve, and pick the next one or give up. */

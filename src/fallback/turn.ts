@@ -141,7 +141,7 @@ export type Effect =
   /** ask the host whether the session still runs (a verification that saw nothing) */
   | { type: "check-run"; turnID: string; seq: number }
   | { type: "cooldown"; model: ModelRef; failure: Failure }
-  | { type: "transient"; model: ModelRef; failure: Failure }
+  | { type: "transient"; model: ModelRef; failure: Failure; startedAt?: number }
   | { type: "healthy"; model: ModelRef; startedAt: number }
   /** add a visible text to an assistant row of the history (an exhausted chain) */
   | { type: "history-note"; messageID: string; notice: Notice }

@@ -97,7 +97,7 @@ export function createEffectRunner(d: EffectDeps) {
         return
       }
       case "transient":
-        d.health.recordTransient?.(e.model, e.failure, d.clock.now())
+        d.health.recordTransient(e.model, e.failure, d.clock.now(), e.startedAt)
         return
       case "healthy":
         d.health.recordSuccess(e.model, e.startedAt)

@@ -111,3 +111,55 @@ describe("a project config cannot choose where the plugin writes", () => {
     expect(notices.length).toBeLessThanOrEqual(1) // shown once (when a TUI is attached at start-up); never repeated
   })
 })
+
+describe("a provider account and a shared circuit breaker, in one process", () => {
+  let w: World
+  beforeAll(async () => {
+    w = await startWorld({
+      label: "breaker",
+      config: {
+        // (the overloaded model is on a provider of its own: the 402 test cools the whole "fake" account)
+        chains: { models: { "fake/credits-t1-model": ["fake/ok-t2-model", "alt/alt-model"], "busy/overloaded-b1-model": ["alt/alt-model"] } },
+        breaker: { failures: 4, windowMs: 120_000, cooldownMs: 4_000 },
+      },
+      models: ["credits-t1-model", "ok-t2-model"],
+      host: { extraProviders: { alt: ["alt-model"], busy: ["overloaded-b1-model"] } },
+    })
+  }, 180_000)
+  afterAll(() => stopWorld(w))
+
+  test("a 402 on one model of a provider: the next chain entry on the same provider is skipped in that very turn, 0 requests to it", async () => {
+    const sid = await w.host.createSession("account")
+    const msgs = await runTurn(w, sid, "hello", "fake/credits-t1-model")
+    expect(w.fake.requests.filter((r) => r.sessionID === sid).map((r) => `${r.model}:${r.status}`)).toEqual(["credits-t1-model:402", "alt-model:200"])
+    expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model alt-model.")
+  })
+
+  test("five sessions on a persistently overloaded model: once the breaker opens, later sessions send it 0 requests; after its cooldown one probe turn goes to it", async () => {
+    const model = "overloaded-b1-model"
+    const sent = (sid: string) => w.fake.requests.filter((r) => r.sessionID === sid && r.model === model).length
+    const counts: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const sid = await w.host.createSession(`overloaded ${i}`)
+      const msgs = await runTurn(w, sid, "hello", `busy/${model}`, 120_000)
+      expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model alt-model.")
+      counts.push(sent(sid))
+    }
+    // The host retries a 503 itself; each session that reaches the model sends it a few attempts, and the
+    // fourth failed attempt across sessions opens the breaker.
+    const open = counts.findIndex((n) => n === 0)
+    expect(open).toBeGreaterThan(0)
+    expect(counts.slice(open)).toEqual(new Array(5 - open).fill(0))
+    expect(toasts(w.host).some((t) => t.message.startsWith(`busy/${model} is cooling down (overloaded`))).toBe(true)
+    // after the breaker's cooldown (waited for as a precondition), the next turn probes the model, the one
+    // after it does not while the probe is out
+    await Bun.sleep(4_500)
+    const probe = await w.host.createSession("probe")
+    await w.host.prompt(probe, "hello", `busy/${model}`)
+    await w.fake.waitForRequest((r) => r.sessionID === probe && r.model === model, 60_000)
+    const other = await w.host.createSession("while probing")
+    await runTurn(w, other, "hello", `busy/${model}`, 120_000)
+    expect(sent(other)).toBe(0)
+    await w.host.waitForIdle(probe, 120_000)
+  })
+})
