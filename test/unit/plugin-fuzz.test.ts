@@ -23,18 +23,23 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { configSchema, type RuntimeFallbackConfig } from "../../src/config/schema.ts"
-import { createModelHealth } from "../../src/fallback/health.ts"
+import { createModelHealth, type HealthStore } from "../../src/fallback/health.ts"
+import { applyOp, cloneState, emptyState, type HealthState } from "../../src/fallback/health-state.ts"
 import { createManualClock, type ManualClock } from "../../src/host/clock.ts"
 import { anyJson, anyValue, mutate } from "../support/arbitraries.ts"
 import { apiErrorForm, bareStringForm, loadCorpus } from "../support/corpus.ts"
-import { createFakeHostClient, createPluginUnderTest, flushMicrotasks, seededRandom, type Behavior, type FakeHostClient, type Method, type PluginUnderTest } from "../support/fake-host.ts"
+import { createFakeHostClient, createPluginUnderTest, flushMicrotasks, seededRandom, type Behavior, type FakeCall, type FakeHostClient, type Method, type PluginUnderTest } from "../support/fake-host.ts"
 import { loadRecording, recordingNames, type Recorded } from "../support/fixtures.ts"
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_121)
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1)
+/** Each property's own time limit grows with the scale (a deep run at 10× takes minutes). */
+const TIMEOUT_MS = 120_000 * Math.max(1, SCALE)
 const RUNS = { junk: Math.round(25_000 * SCALE), replay: Math.round(15_000 * SCALE), scenario: Math.round(60_000 * SCALE) }
 
 const SIDS = ["ses_a", "ses_b", "ses_c"]
+/** Sessions of a second OpenCode process of the same user: its own plugin, the same model health store. */
+const PEER_SIDS = ["ses_x", "ses_y"]
 const MODELS = [
   { providerID: "fake", modelID: "quota-model" },
   { providerID: "fake", modelID: "credits-model" },
@@ -63,6 +68,9 @@ type World = {
   clock: ManualClock
   fake: FakeHostClient
   plugin: PluginUnderTest
+  /** the second process: PEER_SIDS go to it */
+  peer: PluginUnderTest
+  peerFake: FakeHostClient
   rand: () => number
   /** sessions that received a failure signal (an internal prompt or abort for any other is a bug) */
   failed: Set<string>
@@ -150,15 +158,34 @@ function get(o: unknown, k: string): unknown {
 }
 
 let currentCase = ""
+/** Steps driven through the plugin in this run (hook calls and world steps), for the report. */
+let steps_ = 0
+
+/** A model health store shared by the two processes of a case, standing in for the state file. */
+function sharedMemoryStore() {
+  let shared: HealthState = emptyState()
+  let version = 0
+  return (): HealthStore => {
+    let seen = -1
+    return {
+      poll() {
+        if (seen === version) return undefined
+        seen = version
+        return cloneState(shared)
+      },
+      push(op) {
+        applyOp(shared, op)
+        version++
+      },
+    }
+  }
+}
 
 function makeWorld(seed: number, config: RuntimeFallbackConfig, start = 1_700_000_000_000): World {
   const clock = createManualClock(start)
   const rand = seededRandom(seed)
   const w = {} as World
-  const fake = createFakeHostClient({ clock, keepCalls: "none", label: () => currentCase, decide: (method) => (w.final ? "ok" : pickBehavior(rand, method)) })
-  fake.messagesFor = (sid) => historyFor(sid, rand)
-  fake.statusMap = () => (rand() < 0.5 ? {} : { [SIDS[Math.floor(rand() * SIDS.length)]!]: { type: rand() < 0.5 ? "busy" : "idle" } })
-  fake.onCall = (c) => {
+  const onCall = (c: FakeCall) => {
     if (c.method !== "prompt" && c.method !== "promptAsync" && c.method !== "abort") return
     // The noReply prompt that gives a session its model back sends nothing to a model: it follows a rescue or
     // a pre-routed turn, which needs no failure signal in this session.
@@ -172,11 +199,32 @@ function makeWorld(seed: number, config: RuntimeFallbackConfig, start = 1_700_00
       if (n > w.limit) w.overLimit.push(`${n} internal prompts for ${sid} in one turn (limit ${w.limit})`)
     }
   }
-  const health = createModelHealth(config.cooldown) // in memory: nothing is written to the home directory
-  const plugin = createPluginUnderTest({ client: fake.client, clock, config, health, random: rand, mode: "serve" })
-  Object.assign(w, { clock, fake, plugin, rand, failed: new Set(), seen: new Set(), deletedNow: new Set(), problems: [], afterDelete: [], turnPrompts: new Map(), limit: config.limits.maxDispatchesPerTurn, overLimit: [], final: false })
+  const fakeFor = () => {
+    const fake = createFakeHostClient({ clock, keepCalls: "none", label: () => currentCase, decide: (method) => (w.final ? "ok" : pickBehavior(rand, method)) })
+    fake.messagesFor = (sid) => historyFor(sid, rand)
+    fake.statusMap = () => (rand() < 0.5 ? {} : { [SIDS[Math.floor(rand() * SIDS.length)]!]: { type: rand() < 0.5 ? "busy" : "idle" } })
+    fake.onCall = onCall
+    return fake
+  }
+  // In memory: nothing is written to the home directory. Both processes share one store, as they share the file.
+  const store = sharedMemoryStore()
+  const fake = fakeFor()
+  const peerFake = fakeFor()
+  const plugin = createPluginUnderTest({ client: fake.client, clock, config, health: createModelHealth(config.cooldown, { store: store(), breaker: config.breaker, node: "A" }), random: rand, mode: "serve" })
+  const peer = createPluginUnderTest({ client: peerFake.client, clock, config, health: createModelHealth(config.cooldown, { store: store(), breaker: config.breaker, node: "B" }), random: rand, mode: "serve" })
+  Object.assign(w, { clock, fake, plugin, peer, peerFake, rand, failed: new Set(), seen: new Set(), deletedNow: new Set(), problems: [], afterDelete: [], turnPrompts: new Map(), limit: config.limits.maxDispatchesPerTurn, overLimit: [], final: false })
   return w
 }
+
+/** The session an input is about, wherever the host puts it. */
+function sessionOf(input: unknown): unknown {
+  const ev = typeof get(input, "type") === "string" ? input : get(input, "event")
+  const p = get(ev, "properties")
+  return get(p, "sessionID") ?? get(get(p, "info"), "sessionID") ?? get(get(p, "part"), "sessionID") ?? get(input, "sessionID")
+}
+
+/** The process a session lives in. */
+const pluginOf = (w: World, input: unknown) => (PEER_SIDS.includes(sessionOf(input) as string) ? w.peer : w.plugin)
 
 // ---- the oracle: what an input means, read independently of the plugin's own parsing -----------------------
 
@@ -227,7 +275,7 @@ type HookName = "event" | "chat.message" | "chat.params" | "experimental.chat.me
 function call(w: World, name: HookName, input: unknown, output?: unknown) {
   if (name === "event") observeEvent(w, input)
   if (name === "chat.message") observeChat(w, input)
-  const hook = w.plugin.hooks[name] as ((i: unknown, o?: unknown) => unknown) | undefined
+  const hook = pluginOf(w, input).hooks[name] as ((i: unknown, o?: unknown) => unknown) | undefined
   if (!hook) {
     w.problems.push(`hook ${name} missing`)
     return
@@ -251,20 +299,26 @@ const clone = <T>(v: T): T => {
   }
 }
 
-type WorldStep = { kind: "advance"; ms: number } | { kind: "flush" } | { kind: "settle-late" }
+/** `jump`: the wall clock steps (an NTP correction, a laptop waking up): back or forward, timers stay where they were. */
+type WorldStep = { kind: "advance"; ms: number } | { kind: "flush" } | { kind: "settle-late" } | { kind: "jump"; ms: number }
 
 async function worldStep(w: World, s: WorldStep) {
   if (s.kind === "advance") w.clock.advance(s.ms)
+  else if (s.kind === "jump") w.clock.set(w.clock.now() + s.ms)
   else if (s.kind === "flush") await flushMicrotasks(5)
-  else w.fake.settleLate()
+  else {
+    w.fake.settleLate()
+    w.peerFake.settleLate()
+  }
 }
 
 /** Settles late calls and runs the clock on until nothing is pending (hung calls stay hung), at most 8 rounds. */
 async function settle(w: World) {
   for (let i = 0; i < 8; i++) {
     w.fake.settleLate()
+    w.peerFake.settleLate()
     await flushMicrotasks()
-    if (w.fake.lateCount() === 0 && w.clock.pending() === 0) return
+    if (w.fake.lateCount() === 0 && w.peerFake.lateCount() === 0 && w.clock.pending() === 0) return
     w.clock.advance(45_000)
     await flushMicrotasks()
   }
@@ -284,10 +338,12 @@ let finished = 0
 
 function boundedProblems(w: World): string[] {
   const out: string[] = []
-  const r = w.plugin.runtime.inspect()
-  const g = w.plugin.gate.stats()
-  if (r.sessions !== 0 || r.timers !== 0) out.push(`runtime keeps ${r.sessions} sessions / ${r.timers} timers after every session was deleted`)
-  if (g.sessions || g.queued || g.reservations || g.inFlight || g.recentKeys) out.push(`gate keeps state after every session was deleted: ${JSON.stringify(g)}`)
+  for (const [name, p] of [["", w.plugin], ["the second process: ", w.peer]] as const) {
+    const r = p.runtime.inspect()
+    const g = p.gate.stats()
+    if (r.sessions !== 0 || r.timers !== 0) out.push(`${name}runtime keeps ${r.sessions} sessions / ${r.timers} timers after every session was deleted`)
+    if (g.sessions || g.queued || g.reservations || g.inFlight || g.recentKeys) out.push(`${name}gate keeps state after every session was deleted: ${JSON.stringify(g)}`)
+  }
   if (w.clock.pending() !== 0) out.push(`${w.clock.pending()} timers still pending on the clock`)
   return out
 }
@@ -348,6 +404,7 @@ type JunkStep = { kind: "hook"; name: HookName; input: unknown; output?: unknown
 
 const worldStepArb: fc.Arbitrary<WorldStep> = fc.oneof(
   fc.integer({ min: 0, max: 120_000 }).map((ms) => ({ kind: "advance" as const, ms })),
+  fc.integer({ min: -3_600_000, max: 3_600_000 }).map((ms) => ({ kind: "jump" as const, ms })),
   fc.constant({ kind: "flush" as const }),
   fc.constant({ kind: "settle-late" as const }),
 )
@@ -377,6 +434,7 @@ const junkStep: fc.Arbitrary<JunkStep> = fc.oneof(
 async function runJunk(seed: number, config: RuntimeFallbackConfig, steps: JunkStep[], deleteFirst: boolean): Promise<string[]> {
   const w = makeWorld(seed, config)
   for (const s of steps) {
+    steps_ += 1
     if (s.kind === "hook") call(w, s.name, s.name === "event" ? s.input : clone(s.input), clone(s.output))
     else await worldStep(w, s)
   }
@@ -434,6 +492,7 @@ async function runReplay(f: Fixture, seed: number, config: RuntimeFallbackConfig
   const mutated = new Map(mutations)
   for (let i = 0; i < f.records.length; i++) {
     const r = f.records[i]!
+    steps_ += 1
     if (Number.isFinite(r.t) && r.t > w.clock.now()) w.clock.advance(r.t - w.clock.now())
     // chat.message outputs are mutated in place by the plugin (as the host expects): give it a copy.
     replayRecord(w, r.kind, mutated.has(i) ? mutated.get(i) : r.kind === "chat.message" ? clone(r.data) : r.data)
@@ -458,7 +517,7 @@ const errorArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ name: "UnknownError", data: { message: '{"message":"Insufficient credits (mid-stream)","code":402}' } }) },
   { weight: 1, arbitrary: anyJson },
 )
-const sid = fc.constantFrom(...SIDS)
+const sid = fc.constantFrom(...SIDS, ...PEER_SIDS)
 const model = fc.constantFrom(...MODELS)
 const msgID = fc.constantFrom("msg_u1", "msg_u2", "msg_a1", "msg_a2", "msg_a3")
 /** user messages an assistant row may answer: the user's, or ones our own prompts created (unknown to the plugin until their chat.message) */
@@ -550,7 +609,8 @@ function scenarioInput(w: World, s: Exclude<ScenarioStep, WorldStep>) {
 async function runScenario(seed: number, config: RuntimeFallbackConfig, steps: ScenarioStep[], deleteFirst: boolean): Promise<{ problems: string[]; afterDelete: string[]; overLimit: string[]; prompts: number }> {
   const w = makeWorld(seed, config)
   for (const s of steps) {
-    if (s.kind === "advance" || s.kind === "flush" || s.kind === "settle-late") await worldStep(w, s)
+    steps_ += 1
+    if (s.kind === "advance" || s.kind === "flush" || s.kind === "settle-late" || s.kind === "jump") await worldStep(w, s)
     else scenarioInput(w, s)
   }
   await finish(w, deleteFirst)
@@ -580,7 +640,7 @@ describe("whole-plugin fuzzing (serve mode, fake host, manual clock)", () => {
       params(RUNS.junk),
     )
     report("junk", RUNS.junk, Date.now() - t)
-  }, 120_000)
+  }, TIMEOUT_MS)
 
   const fixtures = loadFixtures()
   test(`replay: mutated real recordings of ${fixtures.length} fixtures (${RUNS.replay} cases)`, async () => {
@@ -604,7 +664,7 @@ describe("whole-plugin fuzzing (serve mode, fake host, manual clock)", () => {
       params(RUNS.replay),
     )
     report("replay", RUNS.replay, Date.now() - t)
-  }, 120_000)
+  }, TIMEOUT_MS)
 
   test(`scenario: plausible sessions on shared ids (${RUNS.scenario} cases)`, async () => {
     const t = Date.now()
@@ -629,7 +689,7 @@ describe("whole-plugin fuzzing (serve mode, fake host, manual clock)", () => {
     console.log(
       `plugin fuzz: scenario: ${prompts.toLocaleString("en-US")} internal prompts sent; ${afterDelete} after their session was deleted, ${overLimit} beyond limits.maxDispatchesPerTurn since the last user message`,
     )
-  }, 120_000)
+  }, TIMEOUT_MS)
 
   // A session deleted while its failed run was ending: the host still writes the errored row afterwards. That
   // late row must not revive the session and send a fallback to a session that no longer exists.
@@ -677,6 +737,6 @@ describe("whole-plugin fuzzing (serve mode, fake host, manual clock)", () => {
 
   test("no unhandled rejection reached the process listener; totals", () => {
     expect(unhandled).toEqual([])
-    console.log(`plugin fuzz: ${totalCases.toLocaleString("en-US")} cases in total; ${consoleErrors} logger stderr reports swallowed`)
+    console.log(`plugin fuzz: ${totalCases.toLocaleString("en-US")} cases, ${steps_.toLocaleString("en-US")} steps in total (seed ${SEED}, scale ${SCALE}); ${consoleErrors} logger stderr reports swallowed`)
   })
 })
