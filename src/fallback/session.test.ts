@@ -257,6 +257,12 @@ describe("what is told and kept", () => {
     expect(dispatches(effects)).toHaveLength(1)
     expect(notices(effects).find((n) => n.type === "exhausted")).toMatchObject({ bound: 1 })
   })
+  test("once the fallback answered and the session is idle, the failed attempt leaves the history; an unanswered one stays", () => {
+    const rescued = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", B), answer("b1", "r1", B), idle])
+    expect(rescued.effects).toContainEqual({ type: "delete-rows", messageIDs: ["a1"] })
+    const exhausted = drive([user(), ...credits402()], ctx({ config: {} }))
+    expect(exhausted.types).not.toContain("delete-rows")
+  })
   test("a success clears health only from when its attempt started", () => {
     const { effects } = drive([user(), row("a1", "u1", A, { created: NOW - 5_000 }), answer("a1", "u1", A)])
     expect(effects).toContainEqual({ type: "healthy", model: A, startedAt: NOW - 5_000 })

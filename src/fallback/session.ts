@@ -21,7 +21,7 @@ const MAX_FAILED_ROWS = 64
 const TIMERS: readonly TimerName[] = ["backoff", "run-end", "verify", "quiet"]
 
 export function initialState(sessionID: string): SessionState {
-  return { sessionID, turns: [], aliases: new Map(), seq: 0, sent: 0, restoring: false }
+  return { sessionID, turns: [], aliases: new Map(), seq: 0, sent: 0, restoring: false, cleanup: [] }
 }
 
 export const isLive = (t: Turn) => t.phase.name !== "settled"
@@ -176,7 +176,7 @@ function assistant(s: SessionState, i: Extract<Input, { type: "assistant" }>, ct
     a.toolsRan = true
     return
   }
-  if (i.meaningful) return answered(t, ctx, fx)
+  if (i.meaningful || (a.started && !i.failure)) return answered(s, t, ctx, fx)
   if (t.abortPending) {
     t.abortPending = false
     return
@@ -401,10 +401,14 @@ function dropped(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   maybeRestore(s, fx) // the host is idle: it just showed that by dropping the prompt
 }
 
-function answered(t: Turn, ctx: Ctx, fx: Effect[]) {
+function answered(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   if (!isLive(t)) return
   flushNotice(t, fx)
   settle(t, "answered", fx)
+  // The failed attempts' rows (the raw error, an empty or partial answer) have nothing more to say once the
+  // fallback answered: they leave the history when the session is idle. An unanswered failure stays.
+  for (const id of t.failedRows) if (!s.cleanup.includes(id)) s.cleanup.push(id)
+  if (s.cleanup.length > 64) s.cleanup.splice(0, s.cleanup.length - 64)
   fx.push({ type: "healthy", model: t.attempt.model, startedAt: t.attempt.startedAt ?? t.createdAt })
   if (t.dispatches > 0) fx.push(log("info", `recovered: ${describeModel(t.attempt.model)} answered after ${t.tried.map((x) => `${describeModel(x.model)} (${reasonText(x.code)})`).join(", ")}`, t))
 }
@@ -429,9 +433,17 @@ function flushNotice(t: Turn, fx: Effect[]) {
   t.pendingNotice = undefined
 }
 
-/** The session is idle with nothing in flight: if a re-dispatch or pre-route moved its stored model, give the user's back. */
+/**
+ * The session is idle with nothing in flight: remove the failed attempts of answered turns from the history,
+ * and if a re-dispatch or pre-route moved its stored model, give the user's back.
+ */
 function maybeRestore(s: SessionState, fx: Effect[]) {
-  if (!s.drift || s.restoring || s.parentID || s.turns.some(isLive)) return
+  if (s.turns.some(isLive)) return
+  if (s.cleanup.length) {
+    fx.push({ type: "delete-rows", messageIDs: s.cleanup })
+    s.cleanup = []
+  }
+  if (!s.drift || s.restoring || s.parentID) return
   fx.push({ type: "restore-model", model: s.drift.model, agent: s.drift.agent })
   s.restoring = true
   s.drift = undefined
@@ -500,6 +512,7 @@ function copy(s: SessionState): SessionState {
   return {
     ...s,
     aliases: new Map(s.aliases),
+    cleanup: [...s.cleanup],
     turns: s.turns.map((t) => ({ ...t, tried: [...t.tried], failedRows: [...t.failedRows], phase: { ...t.phase }, attempt: { ...t.attempt, rows: [...t.attempt.rows], toolSteps: [...t.attempt.toolSteps] } }) as Turn),
   }
 }

@@ -100,6 +100,8 @@ export type SessionState = {
   drift?: { model: ModelChoice; agent?: string }
   /** a restore prompt is in flight: its chat.message is ours */
   restoring: boolean
+  /** rows of failed attempts whose turn a fallback answered: removed from the history once the session is idle */
+  cleanup: string[]
   parentID?: string
 }
 
@@ -145,6 +147,8 @@ export type Effect =
   | { type: "healthy"; model: ModelRef; startedAt: number }
   /** add a visible text to an assistant row of the history (an exhausted chain) */
   | { type: "history-note"; messageID: string; notice: Notice }
+  /** remove rows of the history (failed attempts of a turn a fallback answered) */
+  | { type: "delete-rows"; messageIDs: string[] }
 
 export type Ctx = {
   now: number

@@ -74,3 +74,19 @@ export function partUpdater(client: unknown): PartUpdater | undefined {
     return !sdkFailed(r)
   }
 }
+
+/**
+ * The host's message delete route (DELETE /session/{sessionID}/message/{messageID}, present in 1.18.33; the TUI
+ * drops the row on the `message.removed` event), reached like the part update route through the v1 client's
+ * transport. Undefined when that transport is not there.
+ */
+export type MessageDeleter = (sessionID: string, messageID: string, directory?: string) => Promise<boolean>
+
+export function messageDeleter(client: unknown): MessageDeleter | undefined {
+  const transport = (client as { _client?: { delete?: (o: unknown) => Promise<SdkResult> } } | undefined)?._client
+  if (!transport || typeof transport.delete !== "function") return undefined
+  return async (sessionID, messageID, directory) => {
+    const r = await transport.delete!({ url: "/session/{sessionID}/message/{messageID}", path: { sessionID, messageID }, ...(directory ? { query: { directory } } : {}) })
+    return !sdkFailed(r)
+  }
+}

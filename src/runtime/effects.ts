@@ -7,7 +7,7 @@ import type { ModelHealth } from "../fallback/health.ts"
 import type { Effect, Input, TimerName } from "../fallback/session.ts"
 import type { PromptGate } from "../gate/types.ts"
 import type { Clock } from "../host/clock.ts"
-import type { HostClient, PartUpdater } from "../host/client.ts"
+import type { HostClient, MessageDeleter, PartUpdater } from "../host/client.ts"
 import { ascendingID } from "../host/ids.ts"
 import type { Logger } from "../host/logger.ts"
 import { describeModel } from "../payload/model.ts"
@@ -36,6 +36,7 @@ export type EffectDeps = {
   mode: HostMode
   directory?: string
   updatePart?: PartUpdater
+  deleteMessage?: MessageDeleter
   notices: NoticeLog
   registry: Registry
   isDisposed(): boolean
@@ -104,6 +105,8 @@ export function createEffectRunner(d: EffectDeps) {
         return
       case "history-note":
         return historyNote(sid, e.messageID, e.notice)
+      case "delete-rows":
+        return deleteRows(sid, e.messageIDs)
     }
   }
 
@@ -175,6 +178,16 @@ export function createEffectRunner(d: EffectDeps) {
         if (!ok) d.logger.log("warn", "could not write the exhausted-chain note into the history", { session: sessionID })
       })
       .catch((err) => d.logger.errorOnce("history-note", "writing the exhausted-chain note failed", err))
+  }
+
+  function deleteRows(sessionID: string, ids: readonly string[]) {
+    if (!d.deleteMessage) return d.logger.log("debug", "no message delete route on this host: failed attempts stay in the history", { session: sessionID })
+    for (const id of ids)
+      d.deleteMessage(sessionID, id, d.directory)
+        .then((ok) => {
+          if (!ok) d.logger.log("debug", `could not remove the failed attempt ${id} from the history`, { session: sessionID })
+        })
+        .catch((err) => d.logger.errorOnce("delete-rows", "removing a failed attempt from the history failed", err))
   }
 
   function checkRun(t: Tracked, turnID: string, seq: number) {

@@ -9,7 +9,7 @@ import type { ModelHealth } from "../fallback/health.ts"
 import { isLive, transition, type Ctx, type Input, type Turn } from "../fallback/session.ts"
 import type { PromptGate } from "../gate/types.ts"
 import type { Clock } from "../host/clock.ts"
-import { partUpdater, type HostClient } from "../host/client.ts"
+import { messageDeleter, partUpdater, type HostClient } from "../host/client.ts"
 import type { Logger } from "../host/logger.ts"
 import { normaliseEvent, type SessionEvent } from "../payload/event.ts"
 import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
@@ -85,6 +85,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     mode: d.mode ?? "serve",
     directory: d.directory,
     updatePart: partUpdater(d.rawClient ?? d.client),
+    deleteMessage: messageDeleter(d.rawClient ?? d.client),
     notices,
     registry,
     isDisposed: () => disposed,
