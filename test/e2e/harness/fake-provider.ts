@@ -21,7 +21,7 @@ export type RequestRecord = {
   t: number // epoch ms when the request arrived
   model: string
   stream: boolean
-  sessionID?: string // the host sends x-session-id
+  sessionID?: string // the host sends x-session-id (older hosts: x-session-affinity)
   status: number
   behaviour: Behaviour["kind"]
   /** Roles of the messages the host sent, in order. */
@@ -177,7 +177,8 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
       t,
       model,
       stream,
-      sessionID: typeof req.headers["x-session-id"] === "string" ? req.headers["x-session-id"] : undefined,
+      // x-session-id from 1.17.x on; 1.14/1.15 send only x-session-affinity (same value)
+      sessionID: [req.headers["x-session-id"], req.headers["x-session-affinity"]].find((h): h is string => typeof h === "string"),
       status: 200,
       behaviour: behaviour.kind,
       roles: messages.map((m) => String(m.role)),

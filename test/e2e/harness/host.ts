@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { createOpencodeClient, type OpencodeClient } from "@opencode-ai/sdk"
 import type { FakeProvider } from "./fake-provider.ts"
+import { envHostDefaults, stubRipgrepPath } from "./hosts.ts"
 
 export const REPO_ROOT = resolve(import.meta.dir, "..", "..", "..")
 export const OPENCODE_BIN = join(REPO_ROOT, "node_modules", "opencode-ai", "bin", "opencode.exe")
@@ -31,6 +32,8 @@ export type HostOptions = {
   sandbox?: string
   env?: Record<string, string>
   label?: string
+  /** Host binary (default: $ORF_HOST_VERSION's from .hosts/, else the devDependency; see harness/hosts.ts). */
+  bin?: string
 }
 
 export type Host = {
@@ -128,6 +131,9 @@ export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<s
 }
 
 export async function startHost(o: HostOptions): Promise<Host> {
+  const defaults = envHostDefaults()
+  if (!o.plugins && defaults.plugins) o = { ...o, plugins: defaults.plugins, env: { ...defaults.env, ...o.env } }
+  const bin = o.bin ?? defaults.bin ?? OPENCODE_BIN
   const sandbox = o.sandbox ?? mkdtempSync(join(tmpdir(), `orf-e2e-${o.label ?? "host"}-`))
   const project = join(sandbox, "project")
   for (const d of ["home", "config/opencode", "data", "cache", "state", "project/.opencode"]) mkdirSync(join(sandbox, d), { recursive: true })
@@ -142,9 +148,10 @@ export async function startHost(o: HostOptions): Promise<Host> {
   }
 
   const port = await freePort()
-  const env = sandboxEnv(sandbox, { ORF_TRACE_FILE: join(sandbox, "plugin-trace.jsonl"), ...(o.env ?? {}) })
+  const other: Record<string, string> = bin === OPENCODE_BIN ? {} : { PATH: stubRipgrepPath(sandbox) }
+  const env = sandboxEnv(sandbox, { ORF_TRACE_FILE: join(sandbox, "plugin-trace.jsonl"), ...other, ...(o.env ?? {}) })
   const child: ChildProcess = spawn(
-    OPENCODE_BIN,
+    bin,
     ["serve", "--hostname", "127.0.0.1", "--port", String(port), "--print-logs", "--log-level", "INFO"],
     { cwd: project, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   )
