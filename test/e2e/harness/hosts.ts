@@ -5,8 +5,7 @@
 //     "opencode-turn-fallback@file:<abs tarball>" that makes the host install it as it installs any npm
 //     plugin, which is also the only way the host checks the package's engines.opencode range.
 import { spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 export const REPO = join(import.meta.dir, "..", "..", "..")
@@ -47,17 +46,25 @@ export type PackedPlugin = {
 }
 
 let packed: PackedPlugin | undefined
-let packDir: string | undefined
+
+/** Tarballs go to the gitignored .hosts/.packed/ (bun test runs no exit handlers, so /tmp would fill up). */
+const PACK_ROOT = join(HOSTS_DIR, ".packed")
+const STALE_PACK_MS = 3_600_000
 
 function npmConfig(key: string): string {
   const r = spawnSync("npm", ["config", "get", key], { cwd: REPO, encoding: "utf8" })
   return r.stdout.trim()
 }
 
-/** Packs this checkout once per process (prepack builds dist/). */
+/** Packs this checkout once per process (prepack builds dist/); removes packs older than an hour. */
 export function packedPlugin(): PackedPlugin {
   if (packed) return packed
-  packDir = mkdtempSync(join(tmpdir(), "orf-pack-"))
+  mkdirSync(PACK_ROOT, { recursive: true })
+  for (const old of readdirSync(PACK_ROOT)) {
+    const p = join(PACK_ROOT, old)
+    if (Date.now() - statSync(p).mtimeMs > STALE_PACK_MS) rmSync(p, { recursive: true, force: true })
+  }
+  const packDir = mkdtempSync(join(PACK_ROOT, "pack-"))
   const r = spawnSync("npm", ["pack", "--pack-destination", packDir], { cwd: REPO, encoding: "utf8", timeout: 180_000 })
   if (r.status !== 0) throw new Error(`npm pack failed:\n${r.stdout}\n${r.stderr}`)
   const tarball = join(packDir, r.stdout.trim().split("\n").pop()!.trim())
@@ -71,9 +78,6 @@ export function packedPlugin(): PackedPlugin {
       npm_config_cache: npmConfig("cache"),
     },
   }
-  process.once("exit", () => {
-    if (packDir && !process.env.ORF_KEEP_SANDBOX) rmSync(packDir, { recursive: true, force: true })
-  })
   return packed
 }
 
