@@ -3,7 +3,7 @@
 // by side by script/hosts.mjs, the plugin loaded as users load it: by npm spec from the packed tarball, which
 // is also the only way the host applies the package's engines.opencode range. Then the package the host
 // installed is loaded again by path in the oldest host (1.18.33 does that in package.test.ts).
-// ORF_MATRIX_VERSIONS=1.17.0,1.15.13 runs other versions (the survey behind the range; see README).
+// ORF_MATRIX_VERSIONS=1.17.0,1.15.13 runs other versions (the survey behind the range: docs/host-versions.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -124,16 +124,16 @@ for (const version of VERSIONS) {
     // costs 10-30 s on a loaded machine.
     if (version === VERSIONS[0])
       test("the package the host installed also loads by path", async () => {
-      const installed = findInstalled(join(w.host.sandbox, "cache"))!
-      const byPath = await startWorld({ label: `matrix-path-${version}`, config: CONFIG, models: MODELS, host: { bin, plugins: [installed] } })
-      try {
-        const sid = await byPath.host.createSession("path")
-        const msgs = await runTurn(byPath, sid, "hello", "fake/quota-q1-model")
-        expect(byPath.fake.requests.filter((r) => r.sessionID === sid && r.model === "backup-model")).toHaveLength(1)
-        expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model backup-model.")
-      } finally {
-        await stopWorld(byPath)
-      }
-    }, 120_000)
+        const installed = findInstalled(join(w.host.sandbox, "cache"))!
+        const byPath = await startWorld({ label: `matrix-path-${version}`, config: CONFIG, models: MODELS, host: { bin, plugins: [installed] } })
+        try {
+          const sid = await byPath.host.createSession("path")
+          const msgs = await runTurn(byPath, sid, "hello", "fake/quota-q1-model")
+          expect(byPath.fake.requests.filter((r) => r.sessionID === sid && r.model === "backup-model")).toHaveLength(1)
+          expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model backup-model.")
+        } finally {
+          await stopWorld(byPath)
+        }
+      }, 120_000)
   })
 }
