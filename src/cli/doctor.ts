@@ -1,5 +1,6 @@
 // `doctor`: which config files exist and whether they are valid, the chain each agent / model / default
-// resolves to, and the model health in the state file. Exit code: 0 all good, 1 config invalid,
+// resolves to, the model health in the state file, and whether the installed opencode is a version this
+// plugin runs on (see host-check.ts). Exit code: 0 all good, 1 config invalid,
 // 3 valid but with warnings (see main.ts for the full list).
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
@@ -12,8 +13,9 @@ import { redact } from "../failure/redact.ts"
 import { describeModel, modelKey, parseModelString, type ModelChoice } from "../payload/model.ts"
 import { EXIT_CONFIG_INVALID, EXIT_OK, EXIT_WARNING } from "./explain.ts"
 import { columns, formatWait, relative, style, type CliIo } from "./format.ts"
+import { checkHost, hostWarning, type HostCheck } from "./host-check.ts"
 
-export type DoctorOptions = { directory?: string; json?: boolean; version?: string }
+export type DoctorOptions = { directory?: string; json?: boolean; version?: string; /** opencode binary to check (default $OPENCODE_BIN, else PATH) */ opencode?: string }
 
 export type DoctorFile = { kind: "user" | "project"; file: string; found: boolean; valid?: boolean; ignored?: boolean }
 export type DoctorChain = { scope: "agent" | "model" | "default"; key: string; models: string[] }
@@ -22,6 +24,7 @@ export type DoctorHealth = HealthEntry & { cooling: boolean; leftMs: number }
 export type DoctorReport = {
   version?: string
   directory: string
+  host: HostCheck
   files: DoctorFile[]
   issues: ConfigIssue[]
   enabled?: boolean
@@ -38,6 +41,10 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
   const directory = resolve(io.cwd, o.directory ?? ".")
   const loadOptions: LoadOptions = { directory, env: io.env, ...(io.home ? { home: io.home } : {}) }
   const warnings: string[] = []
+  const host = checkHost({ opencode: o.opencode, env: io.env })
+  const unsupported = hostWarning(host)
+  if (unsupported) warnings.push(unsupported)
+  else if (host.bin && host.problem) warnings.push(`could not check the opencode version: ${host.problem}`)
   const loaded = loadConfig(loadOptions)
   const issues = loaded.ok ? [] : loaded.issues
   for (const w of loaded.warnings) warnings.push(`${w.file}: ${w.path}: ${w.message}`)
@@ -72,7 +79,7 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
       )
 
   const exitCode = issues.length ? EXIT_CONFIG_INVALID : warnings.length ? EXIT_WARNING : EXIT_OK
-  return { version: o.version, directory, files, issues, enabled: config?.enabled, chains, stateFile, health, warnings, exitCode }
+  return { version: o.version, directory, host, files, issues, enabled: config?.enabled, chains, stateFile, health, warnings, exitCode }
 }
 
 function resolvedChains(config: RuntimeFallbackConfig, warnings: string[]): DoctorChain[] {
@@ -120,7 +127,16 @@ export function doctor(o: DoctorOptions, io: CliIo): number {
   }
   const s = style(io.color)
   const now = io.now()
-  const lines: string[] = [s.bold(`opencode-turn-fallback doctor${r.version ? ` ${r.version}` : ""}`), `project: ${r.directory}`, "", s.bold("Config files")]
+  const lines: string[] = [s.bold(`opencode-turn-fallback doctor${r.version ? ` ${r.version}` : ""}`), `project: ${r.directory}`, "", s.bold("OpenCode host")]
+  const h = r.host
+  if (h.version)
+    lines.push(
+      `  opencode ${h.version} ${s.dim(`(${h.bin})`)}: ` +
+        (h.inRange ? s.green(`in the supported range ${h.range}`) : h.inRange === false ? s.red(`NOT in the supported range ${h.range}: the host will not load this plugin`) : s.yellow(`cannot compare with ${h.range}`)),
+    )
+  else if (h.bin) lines.push(`  ${s.yellow(`could not read the version: ${h.problem}`)}`, s.dim(`  supported: opencode ${h.range}`))
+  else lines.push(s.dim(`  ${h.problem}; pass --opencode <path> (or set OPENCODE_BIN) to check its version against ${h.range}`))
+  lines.push("", s.bold("Config files"))
   lines.push(
     columns(
       r.files.map((f) => [

@@ -5,7 +5,7 @@
 //   0  all good
 //   1  config invalid (doctor; explain when the config it would use is invalid: built-in rules are used)
 //   2  usage error (unknown command or flag, missing argument)
-//   3  config valid, with warnings (doctor: no chains, a chain naming its own model, a cooling model, …)
+//   3  config valid, with warnings (doctor: opencode outside the supported range, no chains, a cooling model, …)
 import { realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { version } from "../../package.json" with { type: "json" }
@@ -21,20 +21,23 @@ export const HELP = `${NAME} ${VERSION}: check the runtime-fallback plugin's con
 Usage:
   ${NAME} explain [--json] [--config <file>] [--directory <dir>] '<error text or JSON>'
   ${NAME} explain [options] -            read the error from stdin
-  ${NAME} doctor [--json] [--directory <dir>]
+  ${NAME} doctor [--json] [--directory <dir>] [--opencode <path>]
   ${NAME} --help | --version
 
 explain   Classify an error as the plugin would: failure code, action (retry / fallback / stop),
           status, retry-after and reset time, the rule that matched and why, the redacted message.
           User rules (classify.rules) come from --config <file>, else from the config files that
           apply to the project directory (see doctor).
-doctor    Find and validate the config files, show the fallback chain of every configured agent
-          and model and the default chain, and the model health (cooldowns) from the state file.
+doctor    Check that the installed opencode (\`opencode --version\`) is a version this plugin supports
+          (outside that range the host skips the plugin without a word), find and validate the config
+          files, show the fallback chain of every configured agent and model and the default chain,
+          and the model health (cooldowns) from the state file.
 
 Options:
   --json              machine-readable output
   --config <file>     explain: use this runtime-fallback.jsonc instead of the discovered files
   --directory <dir>   project directory (default: the current directory)
+  --opencode <path>   doctor: the opencode binary to check (default: $OPENCODE_BIN, else opencode on PATH)
   -h, --help          this help
   -v, --version       print the version
 
@@ -46,19 +49,20 @@ Exit codes:
   0  all good
   1  config invalid (or an unexpected internal error)
   2  usage error
-  3  config valid, with warnings (no chains configured, a chain naming its own model, a model cooling down, …)
+  3  config valid, with warnings (opencode outside the supported range, no chains configured, a chain
+     naming its own model, a model cooling down, …)
 `
 
 type Parsed =
   | { kind: "help" | "version" }
   | { kind: "explain"; input: string; json: boolean; configFile?: string; directory?: string }
-  | { kind: "doctor"; json: boolean; directory?: string }
+  | { kind: "doctor"; json: boolean; directory?: string; opencode?: string }
   | { kind: "error"; message: string }
 
 export function parseArgs(argv: readonly string[]): Parsed {
   const positionals: string[] = []
   const flags: Record<string, string | true> = {}
-  const takesValue = new Set(["--config", "--directory"])
+  const takesValue = new Set(["--config", "--directory", "--opencode"])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === "--") {
@@ -88,12 +92,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
     case "explain": {
       if (!rest.length) return { kind: "error", message: "explain needs the error text (or - to read stdin)" }
       const configFile = typeof flags["--config"] === "string" ? flags["--config"] : undefined
+      if (flags["--opencode"]) return { kind: "error", message: "--opencode is a doctor option" }
       return { kind: "explain", input: rest.join(" "), json, ...(configFile ? { configFile } : {}), ...(directory ? { directory } : {}) }
     }
     case "doctor":
       if (rest.length) return { kind: "error", message: `doctor takes no arguments (got ${rest.join(" ")})` }
       if (flags["--config"]) return { kind: "error", message: "--config is an explain option; doctor checks the discovered files" }
-      return { kind: "doctor", json, ...(directory ? { directory } : {}) }
+      const opencode = typeof flags["--opencode"] === "string" ? flags["--opencode"] : undefined
+      return { kind: "doctor", json, ...(directory ? { directory } : {}), ...(opencode ? { opencode } : {}) }
     default:
       return { kind: "error", message: `unknown command ${JSON.stringify(command)}` }
   }

@@ -79,7 +79,8 @@ describe("the tarball", () => {
 
   test("the installed manifest points the host at the plugin module", () => {
     const pkg = JSON.parse(readFileSync(join(project, "node_modules", NAME, "package.json"), "utf8"))
-    expect(pkg.engines.opencode).toBe(">=1.18.33 <1.19.0")
+    expect(pkg.engines.opencode).toBe(JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).engines.opencode)
+    expect(pkg.engines.opencode).toBe(">=1.17.18 <2.0.0")
     const server = pkg.exports["./server"]
     const entry = typeof server === "string" ? server : (server.import ?? server.default)
     expect(existsSync(join(project, "node_modules", NAME, entry))).toBe(true)

@@ -37,7 +37,7 @@ export type RequestRecord = {
   path: string
   model: string
   stream: boolean
-  sessionID?: string // the host sends x-session-id
+  sessionID?: string // the host sends x-session-id (older hosts: x-session-affinity)
   status: number
   behaviour: Behaviour["kind"]
   /** Roles of the messages the host sent, in order (system | user | assistant | tool). */
@@ -160,7 +160,8 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
       path,
       model,
       stream,
-      sessionID: typeof req.headers["x-session-id"] === "string" ? req.headers["x-session-id"] : undefined,
+      // x-session-id from 1.17.x on; 1.14/1.15 send only x-session-affinity (same value)
+      sessionID: [req.headers["x-session-id"], req.headers["x-session-affinity"]].find((h): h is string => typeof h === "string"),
       status: 200,
       behaviour: behaviour.kind,
       roles: parsed.roles,

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { createOpencodeClient, type OpencodeClient } from "@opencode-ai/sdk"
 import type { FakeProvider, Protocol } from "./fake-provider.ts"
+import { envHostDefaults, stubRipgrepPath } from "./hosts.ts"
 
 export const REPO_ROOT = resolve(import.meta.dir, "..", "..", "..")
 export const OPENCODE_BIN = join(REPO_ROOT, "node_modules", "opencode-ai", "bin", "opencode.exe")
@@ -46,6 +47,8 @@ export type HostOptions = {
   sandbox?: string
   env?: Record<string, string>
   label?: string
+  /** Host binary (default: $ORF_HOST_VERSION's from .hosts/, else the devDependency; see harness/hosts.ts). */
+  bin?: string
 }
 
 export type Host = {
@@ -168,10 +171,15 @@ export function prepareSandbox(o: HostOptions): { sandbox: string; project: stri
 }
 
 export async function startHost(o: HostOptions): Promise<Host> {
+  const defaults = envHostDefaults()
+  if (!o.plugins && defaults.plugins) o = { ...o, plugins: defaults.plugins, env: { ...defaults.env, ...o.env } }
+  const bin = o.bin ?? defaults.bin ?? OPENCODE_BIN
   const { sandbox, project, env } = prepareSandbox(o)
+  // Hosts other than the devDependency (1.14/1.15 download ripgrep at start) get a stub rg on PATH.
+  if (bin !== OPENCODE_BIN) env.PATH = stubRipgrepPath(sandbox, env.PATH)
   const port = await freePort()
   const child: ChildProcess = spawn(
-    OPENCODE_BIN,
+    bin,
     ["serve", "--hostname", "127.0.0.1", "--port", String(port), "--print-logs", "--log-level", "INFO"],
     { cwd: project, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   )
