@@ -12,6 +12,8 @@ import { systemClock, type Clock } from "../host/clock.ts"
 import type { HostClient } from "../host/client.ts"
 import { createLogger, type Logger } from "../host/logger.ts"
 import { createRuntime, type HostMode, type Runtime } from "../runtime/runtime.ts"
+import { hostFacts, type HostFacts } from "../host/facts.ts"
+import { readHostVersion } from "../host/version.ts"
 
 export type PluginDeps = {
   clock?: Clock
@@ -23,6 +25,8 @@ export type PluginDeps = {
   health?: ModelHealth
   mode?: HostMode
   logger?: Logger
+  /** The running host's facts (tests); default: read from the host binary's version. */
+  facts?: HostFacts
 }
 
 /** Strikes of a model whose cooldown ended this long ago no longer count. */
@@ -63,6 +67,18 @@ function warnIgnoredKeys(warnings: readonly ConfigIssue[], logger: Logger) {
   for (const w of fresh) if (reportedIgnored.size < 64) reportedIgnored.add(`${w.file}\0${w.path}`)
   logger.log("warn", `config: ${formatIssues(fresh)}`)
   logger.toast("warning", `Ignored ${fresh.map((w) => w.path).join(", ")} in ${[...new Set(fresh.map((w) => w.file))].join(", ")}: a project config cannot set it.`, { title: "Runtime fallback: config" })
+}
+
+let factsNoted = false
+
+/** The facts of the host this process runs in (its binary's version); a guess is logged once per process. */
+function runningHostFacts(logger: Logger): HostFacts {
+  const facts = hostFacts(readHostVersion().version)
+  if (facts.note && !factsNoted) {
+    factsNoted = true
+    logger.log("info", facts.note)
+  }
+  return facts
 }
 
 /** `opencode run` is one-shot: it exits at the first idle (argv: <bun> <entry> run …). */
@@ -107,7 +123,8 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const logger = deps.logger ?? createLogger({ client, directory: input.directory, debug: config.debug, traceFile: env.ORF_TRACE_FILE, now: () => clock.now() })
   const health = deps.health ?? sharedHealth(config, env, logger, clock)
   const gate = createPromptGate({ client, clock, log: (level, message, extra) => logger.log(level, `gate: ${message}`, extra) })
-  const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode() })
+  const facts = deps.facts ?? runningHostFacts(logger)
+  const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode(), facts })
   const hooks: Hooks = {
     event: async (i) => {
       // Hot path: the host calls this once per streamed token. Leave before any other work.

@@ -10,6 +10,7 @@ import { isLive, transition, type Ctx, type Input, type Turn } from "../fallback
 import type { PromptGate } from "../gate/types.ts"
 import type { Clock } from "../host/clock.ts"
 import { messageDeleter, partUpdater, type HostClient } from "../host/client.ts"
+import type { HostFacts } from "../host/facts.ts"
 import type { Logger } from "../host/logger.ts"
 import { normaliseEvent, type SessionEvent } from "../payload/event.ts"
 import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
@@ -33,6 +34,8 @@ export type RuntimeDeps = {
   health: ModelHealth
   gate: PromptGate
   mode?: HostMode
+  /** What the running host does (host/facts.ts): the shell asks these, never the version. */
+  facts?: Pick<HostFacts, "subagentFailed" | "subagentAborted">
 }
 
 export type SessionView = { phase: string; turn?: Turn; turns: Turn[]; failed: number }
@@ -111,6 +114,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     timeoutMs: d.config.subagents.resultTimeoutMs,
     directory: d.directory,
     updatePart: partUpdater(d.rawClient ?? d.client),
+    emptyResultMayBeFailure: d.facts ? d.facts.subagentFailed === "completed:empty" || d.facts.subagentAborted === "completed:empty" : false,
     childStatus,
     subscribe(sessionID, listener) {
       let set = listeners.get(sessionID)

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import type { SessionEvent } from "../payload/event.ts"
 import { createManualClock } from "../host/clock.ts"
 import { createLogger } from "../host/logger.ts"
-import { createDelegation, formatTaskOutput, type ChildStatus } from "./delegation.ts"
+import { createDelegation, emptyTaskResult, formatTaskOutput, type ChildStatus } from "./delegation.ts"
 
 const CHILD = "ses_child"
 const PARENT = "ses_parent"
@@ -10,7 +10,7 @@ const flush = async () => {
   for (let i = 0; i < 30; i++) await Promise.resolve()
 }
 
-function setup(o: { childMessages: () => unknown[]; status: () => ChildStatus | undefined }) {
+function setup(o: { childMessages: () => unknown[]; status: () => ChildStatus | undefined; emptyResultMayBeFailure?: boolean }) {
   const clock = createManualClock(10_000)
   const listeners = new Map<string, Set<(e: SessionEvent) => void>>()
   const stored: any[] = []
@@ -26,6 +26,7 @@ function setup(o: { childMessages: () => unknown[]; status: () => ChildStatus | 
       return () => listeners.get(id)!.delete(l)
     },
     updatePart: async (part) => (stored.push(part), true),
+    emptyResultMayBeFailure: o.emptyResultMayBeFailure,
   })
   const emit = (e: SessionEvent) => [...(listeners.get(e.sessionID ?? "") ?? [])].forEach((l) => l(e))
   return { clock, delegation, emit, stored, listeners }
@@ -45,6 +46,25 @@ const answered = [
 const tried = [{ model: { providerID: "p", modelID: "quota" }, code: "quota_exhausted" as const }]
 
 describe("delivering a child's result to its parent", () => {
+  test("hosts that show a failed child as a completed, empty task part (opencode ≤ 1.18.19): that part gets the answer too", async () => {
+    expect(emptyTaskResult({ status: "completed", output: `<task id="x" state="completed">\n<task_result>\n\n</task_result>\n</task>` })).toBe(true)
+    expect(emptyTaskResult({ status: "completed", output: formatTaskOutput("x", "an answer") })).toBe(false)
+    expect(emptyTaskResult({ status: "error", output: "" })).toBe(false)
+    const emptyPart = () => {
+      const msgs = parentRequest() as any[]
+      msgs[1].parts[0].state = { status: "completed", input: { description: "d" }, output: `<task_result>\n</task_result>`, metadata: { sessionId: CHILD }, time: { start: 1, end: 2 } }
+      return msgs
+    }
+    const off = setup({ childMessages: () => answered, status: () => ({ recovering: false, tried, since: 0 }) })
+    const left = emptyPart()
+    await off.delegation.transform(left, true, PARENT)
+    expect(left[1].parts[0].state.output).toBe(`<task_result>\n</task_result>`) // a host where empty means empty
+    const on = setup({ childMessages: () => answered, status: () => ({ recovering: false, tried, since: 0 }), emptyResultMayBeFailure: true })
+    const fixed = emptyPart()
+    await on.delegation.transform(fixed, true, PARENT)
+    expect(fixed[1].parts[0].state.output).toBe(formatTaskOutput(CHILD, "child answer"))
+  })
+
   test("the errored task part becomes a completed one carrying the fallback's answer, and is stored", async () => {
     let recovering = true
     const s = setup({ childMessages: () => (recovering ? answered.slice(0, 1) : answered), status: () => ({ recovering, tried, since: 0 }) })

@@ -40,12 +40,25 @@ export type DelegationDeps = {
   subscribe(sessionID: string, listener: (event: SessionEvent) => void): () => void
   /** stores a rewritten part in the host (see host/client.ts partUpdater) */
   updatePart?: PartUpdater
+  /**
+   * The host shows a child's failure as a *completed* task part with an empty result (host facts
+   * `subagentFailed`/`subagentAborted` = "completed:empty", opencode up to 1.18.19): such parts are candidates too.
+   */
+  emptyResultMayBeFailure?: boolean
 }
 
 type ToolState = { status?: string; input?: unknown; output?: string; error?: string; title?: string; metadata?: Record<string, unknown>; time?: { start?: number; end?: number } }
 type TaskPart = { id?: string; sessionID?: string; messageID?: string; type?: string; tool?: string; state?: ToolState; metadata?: Record<string, unknown> }
 
 const MAX_REMEMBERED = 500
+
+/** A completed task part whose result says nothing: `<task_result>` with only whitespace in it, or no output. */
+export function emptyTaskResult(state: { status?: string; output?: string }): boolean {
+  if (state.status !== "completed") return false
+  const out = state.output ?? ""
+  const m = /<task_result>([\s\S]*?)<\/task_result>/.exec(out)
+  return (m ? m[1]! : out).trim().length === 0
+}
 
 export function formatTaskOutput(childID: string, text: string): string {
   return `<task id="${childID}" state="completed">\n<task_result>\n${text}\n</task_result>\n</task>`
@@ -141,7 +154,7 @@ export function createDelegation(d: DelegationDeps) {
         if (!Array.isArray(parts)) continue
         for (const raw of parts) {
           const part = raw as TaskPart
-          if (part?.type !== "tool" || part.tool !== "task" || !part.state || part.state.status !== "error") continue
+          if (part?.type !== "tool" || part.tool !== "task" || !part.state || !(part.state.status === "error" || (d.emptyResultMayBeFailure && emptyTaskResult(part.state)))) continue
           const known = part.id ? rewritten.get(part.id) : undefined
           if (known) {
             part.state = { ...known }
