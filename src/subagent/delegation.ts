@@ -107,15 +107,20 @@ export function createDelegation(d: DelegationDeps) {
         }
       case "failed": {
         const tried = triedText(status)
-        return { ...state, error: `Subagent failed (task_id: ${childID}): no model could answer.${tried ? ` Tried: ${tried}.` : ""} Last error: ${result.failure.message}` }
+        return failedState(childID, state, `Subagent failed (task_id: ${childID}): no model could answer.${tried ? ` Tried: ${tried}.` : ""} Last error: ${result.failure.message}`)
       }
       case "timeout": {
         const tried = triedText(status)
-        return { ...state, error: `Subagent failed (task_id: ${childID}): it did not finish within ${formatWait(d.timeoutMs)} after its model failed.${tried ? ` Tried: ${tried}.` : ""}` }
+        return failedState(childID, state, `Subagent failed (task_id: ${childID}): it did not finish within ${formatWait(d.timeoutMs)} after its model failed.${tried ? ` Tried: ${tried}.` : ""}`)
       }
       case "cancelled":
         return undefined
     }
+  }
+
+  /** An errored part keeps its status with our error; a completed, empty one (older hosts) says it in its result. */
+  function failedState(childID: string, state: ToolState, text: string): ToolState {
+    return state.status === "completed" ? { ...state, output: formatTaskOutput(childID, text) } : { ...state, error: text }
   }
 
   async function store(part: TaskPart) {
