@@ -13,7 +13,8 @@ import { assistantReplies, duplicatesIn, pluginCalls, replyText, runTurn, startW
 
 const VERSIONS = process.env.ORF_MATRIX_VERSIONS ? process.env.ORF_MATRIX_VERSIONS.split(",").map((v) => v.trim()).filter(Boolean) : matrixVersions().map((m) => m.version)
 
-const CONFIG = { chains: { default: ["fake/backup-model"] }, subagents: { resultTimeoutMs: 60_000 } }
+// Every fake model shares the provider id "fake": a 402 cools only its model here (the default cools the account).
+const CONFIG = { chains: { default: ["fake/backup-model"] }, subagents: { resultTimeoutMs: 60_000 }, cooldown: { scope: { payment_required: "model" } } }
 const MODELS = ["quota-q1-model", "credits-c1-model", "transient-t1-model", "transient-a1-model", "quota-s1-model", "parent-p1-model", "quota-h1-model"]
 const SCRIPT: Record<string, Behaviour> = {
   "transient-t1-model": { kind: "transient", failures: 2, retryAfterSec: 1 },
