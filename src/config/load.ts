@@ -122,7 +122,7 @@ export function parseConfigText(text: string, file: string): { ok: true; value: 
       ok: false,
       issues: errors.slice(0, 3).map((e) => {
         const { line, column } = lineColumn(text, e.offset)
-        return { file, path: "", message: `JSONC syntax error at line ${line}, column ${column}: ${printParseErrorCode(e.error)}` }
+        return { file, path: "", message: `JSONC syntax error at line ${line}, column ${column}: ${syntaxProblem(printParseErrorCode(e.error))}` }
       }),
     }
   }
@@ -197,6 +197,36 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     }
   }
   return out
+}
+
+/** The JSONC parser's error names in words. */
+const SYNTAX: Record<string, string> = {
+  InvalidSymbol: "unexpected character",
+  InvalidNumberFormat: "malformed number",
+  PropertyNameExpected: "a key is expected",
+  ValueExpected: "a value is expected",
+  ColonExpected: "a colon is missing",
+  CommaExpected: "a comma is missing",
+  CloseBraceExpected: "a closing } is missing",
+  CloseBracketExpected: "a closing ] is missing",
+  EndOfFileExpected: "text after the end of the config",
+  InvalidCommentToken: "malformed comment",
+  UnexpectedEndOfComment: "a comment is not closed",
+  UnexpectedEndOfString: "a string is not closed",
+  UnexpectedEndOfNumber: "a number is cut off",
+  InvalidUnicode: "malformed unicode escape",
+  InvalidEscapeCharacter: "malformed escape",
+  InvalidCharacter: "invalid character",
+}
+
+export function syntaxProblem(code: string): string {
+  return SYNTAX[code] ?? code
+}
+
+/** One line per problem: `<file>: <key>: <problem>` (the home directory written as ~). */
+export function issueLines(issues: readonly ConfigIssue[], home = safeHome()): string[] {
+  const short = (f: string) => (home && home.length > 1 && f.startsWith(home + "/") ? "~" + f.slice(home.length) : f)
+  return issues.map((i) => `${short(i.file)}: ${i.path ? i.path + ": " : ""}${i.message}`)
 }
 
 export function formatIssues(issues: readonly ConfigIssue[]): string {

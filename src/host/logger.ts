@@ -13,7 +13,7 @@ export type Level = LogBody["level"]
 export type Logger = {
   log(level: Level, message: string, extra?: Record<string, unknown>): void
   /** `session` only attributes the notice in the trace; the host's toast has no session. */
-  toast(variant: ToastBody["variant"], message: string, opts?: { title?: string; session?: string }): void
+  toast(variant: ToastBody["variant"], message: string, opts?: { title?: string; session?: string; durationMs?: number }): void
   /** Logs a caught error once per `key` (later ones at debug level). */
   errorOnce(key: string, message: string, error: unknown): void
   /** Decision trace for tests and debugging (ids, kinds and codes only). */
@@ -57,7 +57,7 @@ export function createLogger(o: LoggerOptions): Logger {
       const title = opts.title ?? "Runtime fallback"
       if (o.traceFile) logger.trace({ toast: variant, session: opts.session })
       try {
-        const p = o.client.tui?.showToast({ body: { title, message, variant, duration: variant === "error" ? 10_000 : 6_000 }, ...(query ? { query } : {}) })
+        const p = o.client.tui?.showToast({ body: { title, message, variant, duration: opts.durationMs ?? (variant === "error" ? 10_000 : 6_000) }, ...(query ? { query } : {}) })
         if (p && typeof (p as Promise<unknown>).catch === "function") (p as Promise<unknown>).catch(swallow("tui.showToast"))
       } catch (e) {
         swallow("tui.showToast")(e)

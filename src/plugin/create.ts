@@ -1,7 +1,8 @@
 // Composition: config → model health (+ state file) → prompt gate → runtime → host hooks. Used by server.ts
 // (the real host) and by tests and benchmarks (with a fake client and a manual clock).
 import type { Hooks, PluginInput } from "@opencode-ai/plugin"
-import { formatIssues, loadConfig, type ConfigIssue, type LoadOptions } from "../config/load.ts"
+import { formatIssues, issueLines, loadConfig, type ConfigIssue, type LoadOptions } from "../config/load.ts"
+import { scheduleStartupNotice, type StartupNotice } from "./startup-notice.ts"
 import { DEFAULT_CONFIG, type RuntimeFallbackConfig } from "../config/schema.ts"
 import { createModelHealth, type ModelHealth } from "../fallback/health.ts"
 import { defaultStateFile } from "../fallback/health-store.ts"
@@ -12,6 +13,7 @@ import { systemClock, type Clock } from "../host/clock.ts"
 import type { HostClient } from "../host/client.ts"
 import { createLogger, type Logger } from "../host/logger.ts"
 import { createRuntime, type HostMode, type Runtime } from "../runtime/runtime.ts"
+import { registerStatusCommand } from "../runtime/status.ts"
 import { hostFacts, type HostFacts } from "../host/facts.ts"
 import { readHostVersion } from "../host/version.ts"
 
@@ -61,12 +63,12 @@ function sharedHealth(config: RuntimeFallbackConfig, env: Record<string, string 
 /** Config keys already reported as ignored in this process (one log line and one notice each). */
 const reportedIgnored = new Set<string>()
 
-function warnIgnoredKeys(warnings: readonly ConfigIssue[], logger: Logger) {
+function warnIgnoredKeys(warnings: readonly ConfigIssue[], logger: Logger, clock: Clock): StartupNotice | undefined {
   const fresh = warnings.filter((w) => !reportedIgnored.has(`${w.file}\0${w.path}`))
-  if (!fresh.length) return
+  if (!fresh.length) return undefined
   for (const w of fresh) if (reportedIgnored.size < 64) reportedIgnored.add(`${w.file}\0${w.path}`)
   logger.log("warn", `config: ${formatIssues(fresh)}`)
-  logger.toast("warning", `Ignored ${fresh.map((w) => w.path).join(", ")} in ${[...new Set(fresh.map((w) => w.file))].join(", ")}: a project config cannot set it.`, { title: "Runtime fallback: config" })
+  return scheduleStartupNotice({ logger, clock, variant: "warning", title: "Runtime fallback: config key ignored", lines: issueLines(fresh) })
 }
 
 let factsNoted = false
@@ -93,28 +95,25 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const client = tracedClient(input.client as unknown as HostClient, env.ORF_TRACE_FILE)
   const clock = deps.clock ?? systemClock
   let config = deps.config
+  let startupNotice: StartupNotice | undefined
   const bootLogger = deps.logger ?? createLogger({ client, directory: input.directory, traceFile: env.ORF_TRACE_FILE, now: () => clock.now() })
   if (!config) {
     const loaded = loadConfig({ directory: input.directory, env, options: options ?? undefined } satisfies LoadOptions)
     if (!loaded.ok) {
       const error = `invalid config, plugin inactive until fixed: ${formatIssues(loaded.issues)}`
       bootLogger.log("error", error)
-      bootLogger.toast("error", error, { title: "Runtime fallback: config error" })
-      // Inactive but loaded: remind once when the user next sends a message (a TUI may attach after init).
-      let reminded = false
+      // Inactive but loaded: the notice waits for a TUI to be there, and comes again at the first prompt if needed.
+      const notice = scheduleStartupNotice({ logger: bootLogger, clock, variant: "error", title: "Runtime fallback: config error, plugin inactive until fixed", lines: issueLines(loaded.issues) })
       return {
         error,
         hooks: {
-          "chat.message": async () => {
-            if (reminded) return
-            reminded = true
-            bootLogger.toast("error", error, { title: "Runtime fallback: config error" })
-          },
+          "chat.message": async () => notice.onPrompt(),
+          dispose: async () => notice.dispose(),
         },
       }
     }
     config = loaded.config
-    warnIgnoredKeys(loaded.warnings, bootLogger)
+    startupNotice = warnIgnoredKeys(loaded.warnings, bootLogger, clock)
   }
   if (!config.enabled) {
     bootLogger.log("info", "disabled by config (enabled: false)")
@@ -131,10 +130,22 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
       if ((i as { event?: { type?: unknown } } | undefined)?.event?.type === "message.part.delta") return
       runtime.event(i)
     },
-    "chat.message": async (i, o) => runtime.chatMessage(i, o),
+    "chat.message": async (i, o) => {
+      startupNotice?.onPrompt()
+      runtime.chatMessage(i, o)
+    },
     "chat.params": async (i, o) => runtime.chatParams(i, o),
+    "command.execute.before": async (i, o) => runtime.commandBefore(i, o),
+    config: async (cfg) => {
+      try {
+        registerStatusCommand(cfg)
+      } catch (err) {
+        logger.errorOnce("config-hook", "registering the /fallback command failed", err)
+      }
+    },
     "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
     dispose: async () => {
+      startupNotice?.dispose()
       runtime.dispose()
       if (!deps.health) processHealth?.store.flush(EXIT_FLUSH_MS)
     },

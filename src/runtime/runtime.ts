@@ -18,6 +18,7 @@ import { createEffectRunner, type HostMode } from "./effects.ts"
 import { createEventAdapter } from "./events.ts"
 import { createNoticeLog, type NoticeLog } from "./notice-log.ts"
 import { createRegistry } from "./registry.ts"
+import { STATUS_COMMAND, statusCommand } from "./status.ts"
 import { traceExtra } from "./trace-record.ts"
 
 export { SOURCE_PREFIX, IDLE_WATCHDOG_MS, type HostMode } from "./effects.ts"
@@ -44,6 +45,8 @@ export type Runtime = {
   event(input: unknown): void
   chatMessage(input: unknown, output: unknown): void
   chatParams(input: unknown, output: unknown): void
+  /** command.execute.before: the `/fallback` command's text becomes the status (runtime/status.ts). */
+  commandBefore(input: unknown, output: unknown): void
   transformMessages(input: unknown, output: unknown): Promise<void>
   dispose(): void
   notices: NoticeLog
@@ -176,6 +179,28 @@ export function createRuntime(d: RuntimeDeps): Runtime {
       // Deliberate: under `opencode run` a throw here ends the turn now with this message, instead of the
       // host retrying an exhausted model for minutes. Only set in run mode.
       throw new Error(message)
+    },
+
+    commandBefore(input, output) {
+      if (disposed) return
+      try {
+        const i = (input ?? {}) as { command?: unknown; sessionID?: unknown; arguments?: unknown }
+        if (i.command !== STATUS_COMMAND || typeof i.sessionID !== "string") return
+        const parts = (output as { parts?: unknown } | undefined)?.parts
+        const text = Array.isArray(parts) ? (parts.find((p) => (p as { type?: unknown })?.type === "text") as { text?: unknown } | undefined) : undefined
+        if (!text) return
+        text.text = statusCommand({
+          sessionID: i.sessionID,
+          args: typeof i.arguments === "string" ? i.arguments : "",
+          turns: registry.get(i.sessionID)?.m.turns ?? [],
+          health: d.health,
+          config: d.config,
+          notices,
+          now: d.clock.now(),
+        })
+      } catch (err) {
+        d.logger.errorOnce("command", "command.execute.before hook failed", err)
+      }
     },
 
     async transformMessages(_input, output) {
