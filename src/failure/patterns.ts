@@ -109,6 +109,7 @@ export const LIMITED = wording(/quota|resource.?exhausted|rate|limit|too many|ex
 export const RATE_LIMITS = wording(/rate[ -]?limits?\b/, ["rate"])
 export const REFUSED = wording(/econnrefused|connection refused/, ["econnrefused", "connection refused"])
 export const ANOTHER_MODEL = wording(/(?:try|use|switch to|select|selecting|choose) (?:a )?(?:different|another|other) model|切换其他模型/, ["other model", "different model", "切换"])
+export const SSE_STALL_WORDING = wording(/sse read timed out|chunk[ -]timeout/, ["sse read", "chunk"])
 export const TIMEOUT_WORDING = wording(/timed out|time[ -]?out\b|deadline exceeded|etimedout|took too long|超时/, ["time", "deadline exceeded", "etimedout", "took too long", "超时"])
 export const TERMINATED = wording(/\bterminated\b/, ["terminated"])
 

@@ -47,6 +47,7 @@ import {
   TERMINATED,
   TIMEOUT_FIELDS,
   TIMEOUT_WORDING,
+  SSE_STALL_WORDING,
   TOO_LARGE,
   TRANSPORT,
   UNAVAILABLE_MARKERS,
@@ -289,6 +290,14 @@ export const RULES: readonly Rule[] = [
   },
 
   // ---- timeout and network -----------------------------------------------------------------------------
+  {
+    // The host's own SSE chunk timeout (provider.<id>.options.chunkTimeout, 5 min by default on recent hosts):
+    // "SSE read timed out". The model went silent mid-request; the host would retry it the same way.
+    id: "stall.host-chunk-timeout",
+    code: "stalled",
+    why: "the host gave up on a silent stream (its SSE chunk timeout)",
+    test: (f) => phrase(f, SSE_STALL_WORDING),
+  },
   {
     id: "timeout.structured",
     code: "timeout",

@@ -6,6 +6,7 @@ export const FAILURE_CODES = [
   "server_error",
   "timeout",
   "network",
+  "stalled",
   "quota_exhausted",
   "payment_required",
   "model_missing",
@@ -59,6 +60,8 @@ export const DEFAULT_ACTION: Record<FailureCode, FailureAction> = {
   server_error: "retry",
   timeout: "retry",
   network: "retry",
+  /** the model accepted the request and then went silent (src/stall/): another model now, not a long wait */
+  stalled: "fallback",
   quota_exhausted: "fallback",
   payment_required: "fallback",
   model_missing: "fallback",

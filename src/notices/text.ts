@@ -11,6 +11,7 @@ const REASON: Record<FailureCode, string> = {
   server_error: "server error",
   timeout: "timed out",
   network: "network error",
+  stalled: "stalled (no output)",
   quota_exhausted: "quota exhausted",
   payment_required: "out of credits",
   model_missing: "model unavailable",

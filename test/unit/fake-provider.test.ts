@@ -54,3 +54,34 @@ test("waitForRequest resolves on a matching request", async () => {
   await call("late-model")
   expect((await p).model).toBe("late-model")
 })
+
+/** Reads a stream until `enough` says so, then aborts the request (the client giving up on a stall). */
+async function readUntil(model: string, enough: (text: string) => boolean) {
+  const ac = new AbortController()
+  const r = await fetch(`${fake.url}/chat/completions`, { method: "POST", signal: ac.signal, body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hi" }] }) })
+  const reader = r.body!.getReader()
+  let text = ""
+  const dec = new TextDecoder()
+  while (!enough(text)) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += dec.decode(value)
+  }
+  return { r, text, abort: () => ac.abort() }
+}
+
+test("stall: a few words of the answer, then the connection held open without [DONE] until the client leaves", async () => {
+  const { r, text, abort } = await readUntil("stall-x", (t) => (t.match(/"content":"[^"]+"/g) ?? []).length >= 4)
+  expect(r.status).toBe(200)
+  expect(text).not.toContain("[DONE]")
+  abort()
+})
+
+test("hang: 200 and event-stream headers, then nothing; the request is logged", async () => {
+  const ac = new AbortController()
+  const r = await fetch(`${fake.url}/chat/completions`, { method: "POST", signal: ac.signal, body: JSON.stringify({ model: "hang-x", stream: true, messages: [] }) })
+  expect(r.status).toBe(200)
+  expect(r.headers.get("content-type")).toBe("text/event-stream")
+  expect(fake.requests.at(-1)?.model).toBe("hang-x")
+  ac.abort()
+})

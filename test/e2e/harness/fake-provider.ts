@@ -11,7 +11,7 @@ import { google, isGooglePath } from "./wire/google.ts"
 import { openaiCompatible } from "./wire/openai-chat.ts"
 import { openaiResponses } from "./wire/openai-responses.ts"
 import { openrouter } from "./wire/openrouter.ts"
-import { json } from "./wire/sse.ts"
+import { json, startSse, untilClosed } from "./wire/sse.ts"
 import type { ErrorKind, Protocol, Wire } from "./wire/types.ts"
 
 export type { Protocol } from "./wire/types.ts"
@@ -26,6 +26,8 @@ export type Behaviour =
   | { kind: "overloaded" } // persistent server overload (503; Anthropic 529)
   | { kind: "midstream"; text?: string; error?: Record<string, unknown> } // a few tokens, then an error inside the 200 stream
   | { kind: "slow"; words?: number; intervalMs?: number } // one word per interval
+  | { kind: "hang" } // a stalled provider: 200 and stream headers, then not a byte, the connection held open
+  | { kind: "stall"; words?: number; intervalMs?: number } // a few words of the answer, then silence, held open
   | { kind: "tool"; name: string; args: Record<string, unknown>; thenText?: string; also?: Array<Record<string, unknown>> } // tool call(s) (`also`: more calls of the same tool in the same step), then text
   | { kind: "status"; status: number; body: string; headers?: Record<string, string> } // any raw error response
   | { kind: "sequence"; steps: Behaviour[] } // request n of this model uses steps[n-1]; the last step repeats
@@ -86,6 +88,10 @@ export function defaultBehaviour(model: string): Behaviour {
       return { kind: "midstream" }
     case "slow":
       return { kind: "slow" }
+    case "hang":
+      return { kind: "hang" }
+    case "stall":
+      return { kind: "stall" }
     default:
       return { kind: "reply" }
   }
@@ -203,6 +209,14 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
           text: Array.from({ length: behaviour.words ?? 30 }, (_, i) => `word${i + 1}`).join(" "),
           intervalMs: behaviour.intervalMs ?? 1000,
         })
+      case "hang":
+        log(rec)
+        startSse(res)
+        res.flushHeaders()
+        return untilClosed(res)
+      case "stall":
+        log(rec)
+        return wire.reply(res, model, stream, { text: `Partial answer from the stalling model ${model} that never finishes`, intervalMs: behaviour.intervalMs ?? 100, stallAfter: behaviour.words ?? 4 })
       case "tool": {
         log(rec)
         // after a tool step: answer over every tool result of that step, in order

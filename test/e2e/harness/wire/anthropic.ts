@@ -7,8 +7,8 @@
 // 401 "invalid x-api-key", the 404 "model: <id>", the 400 "You have reached your specified API usage limits.
 // You will regain access on <date> at 00:00 UTC." (a monthly spend limit), the 429 rate_limit_error.
 import type { ServerResponse } from "node:http"
-import { deltas, fakeId, frame, json, requestId, sleep, startSse, textOf } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire } from "./types.ts"
+import { deltas, fakeId, frame, json, requestId, startSse, textOf, writeDeltas } from "./sse.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire, ReplyOptions } from "./types.ts"
 
 type Block = { type?: string; text?: string; content?: unknown; name?: string }
 type Message = { role?: string; content?: string | Block[] }
@@ -76,7 +76,7 @@ function finish(res: ServerResponse, stopReason: string) {
   res.end(ev("message_stop", {}))
 }
 
-async function reply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }) {
+async function reply(res: ServerResponse, model: string, stream: boolean, o: ReplyOptions) {
   if (!stream) {
     json(
       res,
@@ -89,11 +89,7 @@ async function reply(res: ServerResponse, model: string, stream: boolean, o: { t
   start(res, model)
   res.write(ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }))
   res.write(ev("ping", {}))
-  for (const d of deltas(o.text)) {
-    if (res.destroyed) return
-    res.write(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: d } }))
-    if (o.intervalMs) await sleep(o.intervalMs)
-  }
+  if (!(await writeDeltas(res, deltas(o.text), o, (d) => res.write(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: d } }))))) return
   res.write(ev("content_block_stop", { index: 0 }))
   finish(res, "end_turn")
 }

@@ -10,8 +10,8 @@
 // RetryInfo.retryDelay and "Please retry in …s"), the 429 "Your prepayment credits are depleted", and an
 // error object sent inside the SSE stream after the 200 (googleapis/js-genai#461).
 import type { ServerResponse } from "node:http"
-import { deltas, fakeId, frame, json, sleep, startSse } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire } from "./types.ts"
+import { deltas, fakeId, frame, json, startSse, writeDeltas } from "./sse.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire, ReplyOptions } from "./types.ts"
 
 type Part = { text?: string; functionCall?: unknown; functionResponse?: { name?: string; response?: Record<string, unknown> } }
 type Content = { role?: string; parts?: Part[] }
@@ -75,7 +75,7 @@ function chunk(model: string, responseId: string, parts: Part[], finishReason?: 
   }
 }
 
-async function reply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }) {
+async function reply(res: ServerResponse, model: string, stream: boolean, o: ReplyOptions) {
   const id = fakeId("")
   if (!stream) {
     json(res, 200, chunk(model, id, [{ text: o.text }], "STOP"))
@@ -83,11 +83,8 @@ async function reply(res: ServerResponse, model: string, stream: boolean, o: { t
   }
   startSse(res)
   const ds = deltas(o.text)
-  for (let i = 0; i < ds.length; i++) {
-    if (res.destroyed) return
-    res.write(frame(chunk(model, id, [{ text: ds[i]! }], i === ds.length - 1 ? "STOP" : undefined)))
-    if (o.intervalMs) await sleep(o.intervalMs)
-  }
+  let i = 0
+  if (!(await writeDeltas(res, ds, o, (d) => res.write(frame(chunk(model, id, [{ text: d }], ++i === ds.length ? "STOP" : undefined)))))) return
   res.end()
 }
 

@@ -3,8 +3,8 @@
 // `data: [DONE]`.
 // Error bodies: https://platform.openai.com/docs/guides/error-codes (shape {error:{message,type,param,code}}).
 import type { ServerResponse } from "node:http"
-import { deltas, frame, json, nowSec, sleep, startSse, textOf } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ToolCall, Wire } from "./types.ts"
+import { deltas, frame, json, nowSec, startSse, textOf, writeDeltas } from "./sse.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ToolCall, Wire, ReplyOptions } from "./types.ts"
 
 type ChatMessage = { role?: string; content?: unknown; tool_calls?: unknown[] }
 
@@ -32,7 +32,7 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
 
 const usageChunk = (model: string) => frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, choices: [], usage })
 
-export async function chatReply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }) {
+export async function chatReply(res: ServerResponse, model: string, stream: boolean, o: ReplyOptions) {
   if (!stream) {
     json(res, 200, {
       id: "chatcmpl-fake",
@@ -46,11 +46,7 @@ export async function chatReply(res: ServerResponse, model: string, stream: bool
   }
   startSse(res)
   res.write(chunk(model, { role: "assistant", content: "" }))
-  for (const d of deltas(o.text)) {
-    if (res.destroyed) return
-    res.write(chunk(model, { content: d }))
-    if (o.intervalMs) await sleep(o.intervalMs)
-  }
+  if (!(await writeDeltas(res, deltas(o.text), o, (d) => res.write(chunk(model, { content: d }))))) return
   res.write(chunk(model, {}, "stop"))
   res.write(usageChunk(model))
   res.end("data: [DONE]\n\n")

@@ -9,8 +9,8 @@
 // the tokens-per-day "Rate limit reached … on tokens per day (TPD)").
 // OpenAI has no separate out-of-credits error: an account without credits gets insufficient_quota.
 import type { ServerResponse } from "node:http"
-import { deltas, fakeId, frame, json, nowSec, requestId, sleep, startSse, textOf } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire } from "./types.ts"
+import { deltas, fakeId, frame, json, nowSec, requestId, startSse, textOf, writeDeltas } from "./sse.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, ToolCall, Wire, ReplyOptions } from "./types.ts"
 
 type Item = { type?: string; role?: string; content?: unknown; name?: string; output?: unknown }
 
@@ -76,7 +76,7 @@ function message(id: string, text: string, status: string) {
   return { id, type: "message", status, role: "assistant", content: status === "completed" ? [{ type: "output_text", text, annotations: [] }] : [] }
 }
 
-async function reply(res: ServerResponse, model: string, isStream: boolean, o: { text: string; intervalMs?: number }) {
+async function reply(res: ServerResponse, model: string, isStream: boolean, o: ReplyOptions) {
   const msgId = fakeId("msg_")
   if (!isStream) {
     json(res, 200, { id: fakeId("resp_"), object: "response", created_at: nowSec(), status: "completed", model, output: [message(msgId, o.text, "completed")], error: null, incomplete_details: null, usage }, { "x-request-id": requestId() })
@@ -85,11 +85,7 @@ async function reply(res: ServerResponse, model: string, isStream: boolean, o: {
   const s = stream(res, model)
   s.send("response.output_item.added", { output_index: 0, item: message(msgId, "", "in_progress") })
   s.send("response.content_part.added", { item_id: msgId, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } })
-  for (const d of deltas(o.text)) {
-    if (res.destroyed) return
-    s.send("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: d, logprobs: [] })
-    if (o.intervalMs) await sleep(o.intervalMs)
-  }
+  if (!(await writeDeltas(res, deltas(o.text), o, (d) => s.send("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: d, logprobs: [] })))) return
   s.send("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text: o.text, logprobs: [] })
   s.send("response.content_part.done", { item_id: msgId, output_index: 0, content_index: 0, part: { type: "output_text", text: o.text, annotations: [] } })
   const done = message(msgId, o.text, "completed")

@@ -39,3 +39,29 @@ export function deltas(text: string): string[] {
 
 /** The request-id style header value each provider puts on every answer. */
 export const requestId = (prefix = "req_") => fakeId(prefix)
+
+/** Resolves when the client has gone (it gave up on the stream, or aborted). */
+export function untilClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) return resolve()
+    res.once("close", () => resolve())
+  })
+}
+
+/**
+ * Writes one frame per delta, `intervalMs` apart. With `stallAfter`, stops after that many and holds the
+ * connection open without a byte more (a stalled provider) until the client gives up. Returns whether every
+ * delta was written (false: stalled, or the client left).
+ */
+export async function writeDeltas(res: ServerResponse, list: string[], o: { intervalMs?: number; stallAfter?: number }, write: (delta: string) => void): Promise<boolean> {
+  for (let i = 0; i < list.length; i++) {
+    if (res.destroyed) return false
+    if (o.stallAfter !== undefined && i >= o.stallAfter) {
+      await untilClosed(res)
+      return false
+    }
+    write(list[i]!)
+    if (o.intervalMs) await sleep(o.intervalMs)
+  }
+  return !res.destroyed
+}
