@@ -4,7 +4,7 @@
 // Error bodies: https://platform.openai.com/docs/guides/error-codes (shape {error:{message,type,param,code}}).
 import type { ServerResponse } from "node:http"
 import { deltas, frame, json, nowSec, sleep, startSse, textOf } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ToolCall, Wire } from "./types.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ToolCall, Usage, Wire } from "./types.ts"
 
 type ChatMessage = { role?: string; content?: unknown; tool_calls?: unknown[] }
 
@@ -30,9 +30,10 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
   return frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, ...extra, choices: [{ index: 0, delta, finish_reason: finish }] })
 }
 
-const usageChunk = (model: string) => frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, choices: [], usage })
+const usageOf = (u?: Usage) => (u ? { ...u, total_tokens: u.prompt_tokens + u.completion_tokens } : usage)
+const usageChunk = (model: string, u?: Usage) => frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, choices: [], usage: usageOf(u) })
 
-export async function chatReply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }) {
+export async function chatReply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number; usage?: Usage }) {
   if (!stream) {
     json(res, 200, {
       id: "chatcmpl-fake",
@@ -40,7 +41,7 @@ export async function chatReply(res: ServerResponse, model: string, stream: bool
       created: nowSec(),
       model,
       choices: [{ index: 0, message: { role: "assistant", content: o.text }, finish_reason: "stop" }],
-      usage,
+      usage: usageOf(o.usage),
     })
     return
   }
@@ -52,7 +53,7 @@ export async function chatReply(res: ServerResponse, model: string, stream: bool
     if (o.intervalMs) await sleep(o.intervalMs)
   }
   res.write(chunk(model, {}, "stop"))
-  res.write(usageChunk(model))
+  res.write(usageChunk(model, o.usage))
   res.end("data: [DONE]\n\n")
 }
 

@@ -36,11 +36,14 @@ export type ParsedRequest = {
 
 export type ToolCall = { name: string; args: Record<string, unknown> }
 
+export type Usage = { prompt_tokens: number; completion_tokens: number }
+
 export type Wire = {
   protocol: Protocol
   parse(body: any, path: string): ParsedRequest
   error(kind: ErrorKind, model: string, o?: { retryAfterSec?: number }): ErrorReply
-  reply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number }): Promise<void>
+  /** `usage`: the token counts to report (a long conversation); the dialects that take it: OpenAI-compatible chat. */
+  reply(res: ServerResponse, model: string, stream: boolean, o: { text: string; intervalMs?: number; usage?: Usage }): Promise<void>
   toolCalls(res: ServerResponse, model: string, stream: boolean, calls: ToolCall[]): void
   /** A few tokens, then an error inside the 200 stream. `error` replaces the protocol's default error frame. */
   midstream(res: ServerResponse, model: string, text: string, error?: Record<string, unknown>): void
