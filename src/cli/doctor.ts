@@ -1,7 +1,8 @@
 // `doctor`: which config files exist and whether they are valid, the chain each agent / model / default
-// resolves to, the model health in the state file, and whether the installed opencode is a version this
-// plugin runs on (see host-check.ts). Exit code: 0 all good, 1 config invalid,
-// 3 valid but with warnings (see main.ts for the full list).
+// resolves to and where it was written (runtime-fallback.jsonc, or `fallback_models` on an agent in the host's
+// own config: opencode-config.ts), other mechanisms that re-send failed turns and which one acts, the model
+// health in the state file, and whether the installed opencode is a version this plugin runs on (see
+// host-check.ts). Exit code: 0 all good, 1 config invalid, 3 valid but with warnings (see main.ts).
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
 import { configCandidates, loadConfig, type ConfigIssue, type LoadOptions } from "../config/load.ts"
@@ -14,11 +15,18 @@ import { describeModel, modelKey, parseModelString, type ModelChoice } from "../
 import { EXIT_CONFIG_INVALID, EXIT_OK, EXIT_WARNING } from "./explain.ts"
 import { columns, formatWait, relative, style, type CliIo } from "./format.ts"
 import { checkHost, hostWarning, type HostCheck } from "./host-check.ts"
+import { readOpencodeConfig } from "./opencode-config.ts"
+import { parseAgentChain } from "../config/agent-chains.ts"
+import { detectNeighbours, type Neighbour } from "../config/neighbours.ts"
+import { readLayer } from "../config/load.ts"
 
 export type DoctorOptions = { directory?: string; json?: boolean; version?: string; /** opencode binary to check (default $OPENCODE_BIN, else PATH) */ opencode?: string }
 
 export type DoctorFile = { kind: "user" | "project"; file: string; found: boolean; valid?: boolean; ignored?: boolean }
-export type DoctorChain = { scope: "agent" | "model" | "default"; key: string; models: string[] }
+/** `scope` "agent-field": `fallback_models` written on the agent in the host's config. `source`: file and key. */
+export type DoctorChain = { scope: "agent" | "agent-field" | "model" | "default"; key: string; models: string[]; source?: string }
+/** Other mechanisms that re-send failed turns, and which one acts on a failure. */
+export type DoctorNeighbours = { found: Neighbour[]; acting: "this plugin" | "the other" | "both" }
 export type DoctorHealth = HealthEntry & { cooling: boolean; leftMs: number }
 
 export type DoctorReport = {
@@ -29,6 +37,7 @@ export type DoctorReport = {
   issues: ConfigIssue[]
   enabled?: boolean
   chains: DoctorChain[]
+  neighbours: DoctorNeighbours
   stateFile: string
   health: DoctorHealth[]
   warnings: string[]
@@ -41,10 +50,10 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
   const directory = resolve(io.cwd, o.directory ?? ".")
   const loadOptions: LoadOptions = { directory, env: io.env, ...(io.home ? { home: io.home } : {}) }
   const warnings: string[] = []
-  const host = checkHost({ opencode: o.opencode, env: io.env })
-  const unsupported = hostWarning(host)
+  const hostCheck = checkHost({ opencode: o.opencode, env: io.env })
+  const unsupported = hostWarning(hostCheck)
   if (unsupported) warnings.push(unsupported)
-  else if (host.bin && host.problem) warnings.push(`could not check the opencode version: ${host.problem}`)
+  else if (hostCheck.bin && hostCheck.problem) warnings.push(`could not check the opencode version: ${hostCheck.problem}`)
   const loaded = loadConfig(loadOptions)
   const issues = loaded.ok ? [] : loaded.issues
   for (const w of loaded.warnings) warnings.push(`${w.file}: ${w.path}: ${w.message}`)
@@ -62,8 +71,20 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
   }
 
   const config = loaded.ok ? loaded.config : undefined
-  const chains = config ? resolvedChains(config, warnings) : []
+  const host = readOpencodeConfig({ directory, env: io.env, home: io.home })
+  for (const p of host.problems) warnings.push(p)
+  const chains = config ? resolvedChains(config, warnings, layerFiles(loaded.layers)) : []
+  if (config) chains.splice(chains.findIndex((c) => c.scope !== "agent"), 0, ...agentFieldChains(config, host.chains, warnings))
+  if (config && !chains.some((c) => c.models.length > 1)) warnings.push("no chains configured: a failing model has nothing to fall back to (set chains.default, chains.models or chains.agents, or fallback_models on an agent)")
   if (config && !config.enabled) warnings.push("the plugin is disabled (enabled: false)")
+  const found = detectNeighbours({ plugins: host.plugins, directory, env: io.env, home: io.home })
+  const neighbours: DoctorNeighbours = { found, acting: !found.length ? "this plugin" : config?.neighbours === "act" ? "both" : "the other" }
+  if (found.length)
+    warnings.push(
+      neighbours.acting === "both"
+        ? `${found.map((n) => n.peer).join(" and ")} also re-sends failed turns (${found.map((n) => n.where).join("; ")}) and "neighbours" is "act": a failed turn may be re-sent twice; turn one of them off`
+        : `${found.map((n) => n.peer).join(" and ")} re-sends failed turns (${found.map((n) => n.where).join("; ")}): this plugin stands back; to use it instead, turn that off (or set "neighbours": "act" to run both)`,
+    )
 
   const stateFile = config?.cooldown.stateFile ?? defaultStateFile(io.env)
   const now = io.now()
@@ -79,10 +100,45 @@ export function doctorReport(o: DoctorOptions, io: CliIo): DoctorReport {
       )
 
   const exitCode = issues.length ? EXIT_CONFIG_INVALID : warnings.length ? EXIT_WARNING : EXIT_OK
-  return { version: o.version, directory, host, files, issues, enabled: config?.enabled, chains, stateFile, health, warnings, exitCode }
+  return { version: o.version, directory, host: hostCheck, files, issues, enabled: config?.enabled, chains, neighbours, stateFile, health, warnings, exitCode }
 }
 
-function resolvedChains(config: RuntimeFallbackConfig, warnings: string[]): DoctorChain[] {
+/** The runtime-fallback files that were read, user first (the inline plugin options are not seen here). */
+function layerFiles(layers: ReadonlyArray<{ file: string; found: boolean; kind: string }>): string[] {
+  return layers.filter((l) => l.found && l.kind !== "inline").map((l) => l.file)
+}
+
+/** The last of `files` whose config has a non-empty list at `path` (where a merged chain came from). */
+function sourceOf(files: readonly string[], path: readonly string[]): string | undefined {
+  let out: string | undefined
+  for (const f of files) {
+    const r = readLayer(f)
+    let v: unknown = r.ok ? r.value : undefined
+    for (const k of path) v = v && typeof v === "object" && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined
+    if (Array.isArray(v) && v.length) out = f
+  }
+  return out
+}
+
+/** Chains written as `fallback_models` on agents: shown where they apply, their bad entries as warnings. */
+function agentFieldChains(config: RuntimeFallbackConfig, written: ReturnType<typeof readOpencodeConfig>["chains"], warnings: string[]): DoctorChain[] {
+  const out: DoctorChain[] = []
+  for (const w of written) {
+    const source = `${w.file} ${w.path}`
+    const parsed = parseAgentChain(w.value, source, "")
+    for (const i of parsed.issues) warnings.push(`${source}${i.path}: ${i.message} (the entry is ignored)`)
+    if (!parsed.entries.length) continue
+    const own = Object.hasOwn(config.chains.agents, w.agent) ? config.chains.agents[w.agent]! : []
+    if (own.length) {
+      warnings.push(`${source} is not used: chains.agents[${JSON.stringify(w.agent)}] in runtime-fallback.jsonc takes precedence`)
+      continue
+    }
+    out.push({ scope: "agent-field", key: w.agent, models: [PRIMARY, ...parsed.entries.map(entryToChoice).filter((m): m is ModelChoice => !!m).map(describeModel)], source })
+  }
+  return out
+}
+
+function resolvedChains(config: RuntimeFallbackConfig, warnings: string[], files: readonly string[] = []): DoctorChain[] {
   const c = config.chains
   const out: DoctorChain[] = []
   const checkDuplicates = (label: string, list: readonly ChainEntry[]) => {
@@ -98,7 +154,7 @@ function resolvedChains(config: RuntimeFallbackConfig, warnings: string[]): Doct
   for (const [agent, list] of Object.entries(c.agents)) {
     checkDuplicates(`chains.agents[${JSON.stringify(agent)}]`, list)
     if (!list.length) warnings.push(`chains.agents[${JSON.stringify(agent)}] is empty, so that agent uses the model or default chain`)
-    out.push({ scope: "agent", key: agent, models: [PRIMARY, ...configuredChain(c, agent, undefined).models.map(describeModel)] })
+    out.push({ scope: "agent", key: agent, models: [PRIMARY, ...configuredChain(c, agent, undefined).models.map(describeModel)], source: withKey(sourceOf(files, ["chains", "agents", agent]), `chains.agents.${agent}`) })
   }
   for (const [key, list] of Object.entries(c.models)) {
     const primary = parseModelString(key)
@@ -110,14 +166,14 @@ function resolvedChains(config: RuntimeFallbackConfig, warnings: string[]): Doct
       if (m && !m.variant && modelKey(m) === modelKey(primary)) warnings.push(`${label} names its own model ${key}; a model is never its own fallback`)
     }
     if (!list.length) warnings.push(`${label} is empty, so ${key} uses the default chain`)
-    out.push({ scope: "model", key, models: candidateOrder(c, undefined, primary).map(describeModel) })
+    out.push({ scope: "model", key, models: candidateOrder(c, undefined, primary).map(describeModel), source: withKey(sourceOf(files, ["chains", "models", key]), `chains.models["${key}"]`) })
   }
   checkDuplicates("chains.default", c.default)
-  out.push({ scope: "default", key: "default", models: [PRIMARY, ...c.default.map(entryToChoice).filter((m): m is ModelChoice => !!m).map(describeModel)] })
-  if (!Object.values(c.agents).some((l) => l.length) && !Object.values(c.models).some((l) => l.length) && !c.default.length)
-    warnings.push("no chains configured: a failing model has nothing to fall back to (set chains.default, chains.models or chains.agents)")
+  out.push({ scope: "default", key: "default", models: [PRIMARY, ...c.default.map(entryToChoice).filter((m): m is ModelChoice => !!m).map(describeModel)], source: withKey(sourceOf(files, ["chains", "default"]), "chains.default") })
   return out
 }
+
+const withKey = (file: string | undefined, key: string) => (file ? `${file} ${key}` : undefined)
 
 export function doctor(o: DoctorOptions, io: CliIo): number {
   const r = doctorReport(o, io)
@@ -160,8 +216,28 @@ export function doctor(o: DoctorOptions, io: CliIo): number {
   }
 
   if (r.chains.length) {
-    lines.push("", s.bold("Chains") + s.dim(" (checked in this order: agent, then the primary model, then default)"))
-    lines.push(columns(r.chains.map((c) => [c.scope, c.scope === "default" ? "" : c.key, c.models.length > 1 ? c.models.join(" → ") : `${c.models[0]} ${s.dim("(no fallback)")}`])))
+    lines.push("", s.bold("Chains") + s.dim(" (checked in this order: agent, agent's fallback_models, then the primary model, then default)"))
+    lines.push(
+      columns(
+        r.chains.map((c) => [
+          c.scope === "agent-field" ? "agent (fallback_models)" : c.scope,
+          c.scope === "default" ? "" : c.key,
+          c.models.length > 1 ? c.models.join(" → ") : `${c.models[0]} ${s.dim("(no fallback)")}`,
+          c.source ? s.dim(`from ${c.source}`) : "",
+        ]),
+      ),
+    )
+  }
+
+  lines.push("", s.bold("Other fallback mechanisms"))
+  if (!r.neighbours.found.length) lines.push(s.dim("  none found: this plugin acts on failures"))
+  else {
+    for (const n of r.neighbours.found) lines.push(`  ${n.peer} ${s.dim(`(${n.where})`)}`)
+    lines.push(
+      r.neighbours.acting === "both"
+        ? `  ${s.yellow('both act ("neighbours": "act"): a failed turn may be re-sent twice')}`
+        : `  ${s.yellow("it acts on failures; this plugin stands back")} ${s.dim('(turn it off to use this plugin, or set "neighbours": "act")')}`,
+    )
   }
 
   lines.push("", s.bold("Model health") + s.dim(` (${r.stateFile})`))

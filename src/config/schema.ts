@@ -159,6 +159,13 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: "User-visible notices." }),
+    neighbours: z
+      .enum(["yield", "act"])
+      .default("yield")
+      .meta({
+        description:
+          'What to do when another mechanism in the same OpenCode re-sends failed turns (oh-my-openagent\'s runtime_fallback, or a fallback plugin such as opencode-rate-limit-fallback): "yield" (default) lets it act and this plugin stands back, so a failed turn is re-sent once; "act" makes this plugin act as well (only when you have turned the other off some way it cannot see). `doctor` shows what was found.',
+      }),
     debug: z.boolean().default(false).meta({ description: "Log every decision at debug level (never prompt text or secrets)." }),
   })
   .meta({ title: "opencode-turn-fallback config", description: "Config of the opencode-turn-fallback plugin." })

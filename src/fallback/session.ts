@@ -11,7 +11,7 @@
 //    stores our prompt and goes idle without a run, it dropped it, and it is sent again (bounded).
 import { describeModel, sameModel, type ModelChoice } from "../payload/model.ts"
 import { reasonText } from "../notices/text.ts"
-import { exhaustedNotice, log, moveOn, nextPlan, retryOrMove, switchNotice, transientEffect } from "./plan.ts"
+import { exhaustedNotice, log, moveIsStale, moveOn, nextPlan, retryOrMove, switchNotice, transientEffect } from "./plan.ts"
 import { LIFECYCLE, MAX_TURNS, type Attempt, type Ctx, type DispatchKind, type Effect, type Input, type Outcome, type Plan, type SessionState, type Step, type TimerName, type Turn } from "./turn.ts"
 import type { Failure } from "../failure/types.ts"
 
@@ -327,10 +327,9 @@ function runEnded(s: SessionState, t: Turn, ctx: Ctx, fx: Effect[]) {
   if (t.phase.name !== "ending") return
   const plan = t.phase.plan
   fx.push({ type: "clear-timer", name: "run-end", turnID: t.id })
-  // The chosen model may have started cooling down (another session found it exhausted) while we waited. (A
-  // breaker entry may be the probe this turn was admitted as: that one stands.)
-  const cooled = plan.kind === "move" ? ctx.peek(plan.to) : undefined
-  execute(s, t, cooled && cooled.source !== "breaker" ? nextPlan(t, ctx, t.lastFailure) : plan, ctx, fx)
+  // The chosen model may have started cooling down (another session found it exhausted), or its metadata
+  // arrived and it cannot take the turn, while we waited.
+  execute(s, t, moveIsStale(t, plan, ctx) ? nextPlan(t, ctx, t.lastFailure) : plan, ctx, fx)
   maybeRestore(s, fx)
 }
 

@@ -14,6 +14,7 @@ import type { ModelChoice, ModelRef } from "../payload/model.ts"
 import type { RuntimeFallbackConfig } from "../config/schema.ts"
 import type { HealthEntry } from "./health.ts"
 import type { Notice } from "../notices/types.ts"
+import type { ModelCaps, Skip, TurnNeeds } from "./capability.ts"
 
 export type Tried = { model: ModelChoice; code: FailureCode; message: string; statusCode?: number }
 
@@ -77,6 +78,8 @@ export type Turn = {
   /** assistant rows of failed attempts (kept out of the next model's request) */
   failedRows: string[]
   createdAt: number
+  /** chain entries the latest choice of a next model passed over: they cannot take this turn (capability.ts) */
+  skipped?: Skip[]
 }
 
 export type SessionState = {
@@ -158,6 +161,10 @@ export type Ctx = {
   /** The same answer for display and re-checks: never admits a probe. */
   peek(model: ModelRef): HealthEntry | undefined
   random(): number
+  /** The host's metadata of a model (context window, attachments, tool calls); undefined when unknown. */
+  capabilities?(model: ModelRef): ModelCaps | undefined
+  /** What the session's conversation needs from the next model, as the shell has seen it. */
+  needs?: TurnNeeds
 }
 
 export type Step = { state: SessionState; effects: Effect[] }

@@ -16,8 +16,13 @@ import { createRuntime, type HostMode, type Runtime } from "../runtime/runtime.t
 import { registerStatusCommand } from "../runtime/status.ts"
 import { hostFacts, type HostFacts } from "../host/facts.ts"
 import { readHostVersion } from "../host/version.ts"
+import { detectNeighbours, type Neighbour } from "../config/neighbours.ts"
+import { renderNotice } from "../notices/text.ts"
+import type { Notice } from "../notices/types.ts"
 
 export type PluginDeps = {
+  /** The user's home (tests): where oh-my-openagent's ~/.omo config is looked for. */
+  home?: string
   clock?: Clock
   random?: () => number
   env?: Record<string, string | undefined>
@@ -88,7 +93,7 @@ export function detectHostMode(argv: readonly string[] = process.argv): HostMode
   return argv.slice(1, 4).includes("run") ? "run" : "serve"
 }
 
-export type Instance = { hooks: Hooks; runtime?: Runtime; gate?: PromptGate; config?: RuntimeFallbackConfig; error?: string }
+export type Instance = { hooks: Hooks; runtime?: Runtime; gate?: PromptGate; config?: RuntimeFallbackConfig; error?: string; /** the neighbour this plugin stands back for, once the `config` hook ran */ standingBack?: () => Neighbour | undefined }
 
 export function createInstance(input: Pick<PluginInput, "client" | "directory">, options: unknown, deps: PluginDeps = {}): Instance {
   const env = deps.env ?? process.env
@@ -124,33 +129,67 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const gate = createPromptGate({ client, clock, log: (level, message, extra) => logger.log(level, `gate: ${message}`, extra) })
   const facts = deps.facts ?? runningHostFacts(logger)
   const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode(), facts })
+  const cfg = config
+  /** Another mechanism re-sends failed turns and `neighbours` is "yield": this plugin does nothing on failures. */
+  let standBack: Neighbour | undefined
+  /** The neighbour notice, shown once when the user next sends a message (a TUI may attach after start-up). */
+  let pendingNotice: Notice | undefined
   const hooks: Hooks = {
+    config: async (hostConfig) => {
+      try {
+        registerStatusCommand(hostConfig)
+      } catch (err) {
+        logger.errorOnce("config-hook", "registering the /fallback command failed", err)
+      }
+      try {
+        const issues = runtime.hostConfig(hostConfig)
+        if (issues.length) {
+          logger.log("warn", `config: ${formatIssues(issues)}`)
+          logger.toast("warning", `Ignored fallback_models entries: ${formatIssues(issues)}`, { title: "Runtime fallback: config" })
+        }
+        const found = detectNeighbours({ plugins: (hostConfig as { plugin?: unknown } | undefined)?.plugin, directory: input.directory, env, home: deps.home })
+        if (!found.length) return
+        const peer = found[0]!
+        const notice: Notice = { type: "neighbour", peer: found.map((n) => n.peer).join(" and "), where: found.map((n) => n.where).join("; "), acting: cfg.neighbours === "act" ? "both" : "peer" }
+        if (cfg.neighbours === "yield") standBack = peer
+        logger.log("warn", renderNotice(notice))
+        pendingNotice = notice
+      } catch (err) {
+        logger.errorOnce("config-hook", "config hook failed", err)
+      }
+    },
     event: async (i) => {
       // Hot path: the host calls this once per streamed token. Leave before any other work.
       if ((i as { event?: { type?: unknown } } | undefined)?.event?.type === "message.part.delta") return
+      if (standBack) return
       runtime.event(i)
     },
     "chat.message": async (i, o) => {
       startupNotice?.onPrompt()
+      if (pendingNotice) {
+        const n = pendingNotice
+        pendingNotice = undefined
+        if (cfg.notify.toasts) logger.toast("warning", renderNotice(n), { title: "Runtime fallback" })
+      }
+      if (standBack) return
       runtime.chatMessage(i, o)
     },
-    "chat.params": async (i, o) => runtime.chatParams(i, o),
-    "command.execute.before": async (i, o) => runtime.commandBefore(i, o),
-    config: async (cfg) => {
-      try {
-        registerStatusCommand(cfg)
-      } catch (err) {
-        logger.errorOnce("config-hook", "registering the /fallback command failed", err)
-      }
+    "chat.params": async (i, o) => {
+      if (standBack) return
+      return runtime.chatParams(i, o)
     },
-    "experimental.chat.messages.transform": (i, o) => runtime.transformMessages(i, o),
+    "command.execute.before": async (i, o) => runtime.commandBefore(i, o),
+    "experimental.chat.messages.transform": async (i, o) => {
+      if (standBack) return
+      return runtime.transformMessages(i, o)
+    },
     dispose: async () => {
       startupNotice?.dispose()
       runtime.dispose()
       if (!deps.health) processHealth?.store.flush(EXIT_FLUSH_MS)
     },
   }
-  return { hooks, runtime, gate, config }
+  return { hooks, runtime, gate, config, standingBack: () => standBack }
 }
 
 export { DEFAULT_CONFIG }
@@ -176,5 +215,6 @@ function tracedClient(client: HostClient, traceFile: string | undefined): HostCl
       },
     })
   }
-  return { ...client, session: wrap(client.session, "session")!, tui: wrap(client.tui, "tui"), app: wrap(client.app, "app") } as HostClient
+  const config = (client as { config?: object }).config
+  return { ...client, session: wrap(client.session, "session")!, tui: wrap(client.tui, "tui"), app: wrap(client.app, "app"), ...(config ? { config: wrap(config, "config") } : {}) } as HostClient
 }

@@ -12,8 +12,9 @@ import type { SessionEvent } from "../payload/event.ts"
 import { isMeaningfulCompletion, normalisePart, type MessageRecord } from "../payload/message.ts"
 import { describeModel, modelRef, type ModelChoice } from "../payload/model.ts"
 import type { Notice } from "../notices/types.ts"
+import { attachmentKind, unfit, type AttachmentKind, type ModelCaps } from "../fallback/capability.ts"
 import { preRoute } from "./pre-route.ts"
-import type { Registry, Tracked } from "./registry.ts"
+import { needsOf, type Registry, type Tracked } from "./registry.ts"
 
 export type AdapterDeps = {
   registry: Registry
@@ -25,6 +26,8 @@ export type AdapterDeps = {
   classify(error: unknown): Failure
   feed(sessionID: string, input: Input): void
   notify(sessionID: string, notice: Notice): void
+  /** the host's metadata of a model (runtime/catalogue.ts) */
+  capabilities?(model: ModelChoice): ModelCaps | undefined
 }
 
 export function createEventAdapter(d: AdapterDeps) {
@@ -69,7 +72,10 @@ export function createEventAdapter(d: AdapterDeps) {
         const p = ev.part
         if (!t || !p.messageID) return
         if (p.type === "tool") {
-          if (p.toolStatus && p.toolStatus !== "pending") d.feed(t.id, { type: "output", messageID: p.messageID, tool: true })
+          if (p.toolStatus && p.toolStatus !== "pending") {
+            t.facts.tools = true
+            d.feed(t.id, { type: "output", messageID: p.messageID, tool: true })
+          }
         } else if (p.type === "step-start" || p.type === "file") d.feed(t.id, { type: "output", messageID: p.messageID, tool: false })
         return
       }
@@ -105,6 +111,8 @@ export function createEventAdapter(d: AdapterDeps) {
     // to the turn of the latest row.
     const t = failure ? d.registry.track(sessionID) : (d.registry.get(sessionID) ?? d.registry.track(sessionID))
     t.lastEvent = "message"
+    // The conversation's size as its latest request carried it (a failed request reports no tokens).
+    if (m.tokens > 0) t.facts.tokens = m.tokens
     const model: ModelChoice | undefined = m.model ? (m.variant ? { ...m.model, variant: m.variant } : m.model) : undefined
     d.feed(t.id, {
       type: "assistant",
@@ -130,6 +138,12 @@ export function createEventAdapter(d: AdapterDeps) {
     const messageID = typeof o.message.id === "string" ? o.message.id : typeof i.messageID === "string" ? i.messageID : undefined
     const t = d.registry.track(sessionID)
     if (!messageID) return
+    const files: AttachmentKind[] = []
+    for (const p of parts) {
+      const n = normalisePart(p)
+      const kind = n?.type === "file" ? attachmentKind(n.mime) : undefined
+      if (kind && !files.includes(kind)) files.push(kind)
+    }
     // Our own prompts: a re-dispatch or a restore sends no parts; a continue carries our marker.
     const ours = parts.length === 0 || parts.some((p) => normalisePart(p)?.internal)
     if (ours && (t.m.restoring || t.m.turns.some((x) => x.phase.name === "verifying" && !x.phase.userID))) return d.feed(sessionID, { type: "internal-message", id: messageID })
@@ -140,7 +154,8 @@ export function createEventAdapter(d: AdapterDeps) {
     t.failFast = undefined
     if (!model) return d.feed(sessionID, { type: "user-message", id: messageID, agent })
     const primary: ModelChoice = variant ? { ...model, variant } : model
-    const routed = route(t, primary, agent)
+    const routed = route(t, primary, agent, files)
+    for (const k of files) t.facts.attachments.add(k)
     if (routed && msgModel && typeof msgModel === "object") {
       // Mutate in place (the host ignores a replaced object) and keep the variant.
       msgModel.providerID = routed.to.providerID
@@ -151,15 +166,19 @@ export function createEventAdapter(d: AdapterDeps) {
   }
 
   /** A turn about to be sent to a cooling model moves to the next healthy one of its chain first. */
-  function route(t: Tracked, primary: ModelChoice, agent: string | undefined): { to: ModelChoice; skipped: Tried[] } | undefined {
+  function route(t: Tracked, primary: ModelChoice, agent: string | undefined, files: AttachmentKind[]): { to: ModelChoice; skipped: Tried[] } | undefined {
     const now = d.clock.now()
-    const r = preRoute(d.health, d.config.chains, primary, agent, now)
+    const needs = needsOf(t.facts, files)
+    const caps = d.capabilities
+    const r = preRoute(d.health, d.config.chains, primary, agent, now, caps && needs ? (m) => unfit(caps(m), needs) : undefined)
     if (r.kind === "healthy") return undefined
+    const unfitNote = r.unfit.length ? { skipped: r.unfit } : {}
+    if (r.unfit.length) d.logger.log("info", `pre-route passed over ${r.unfit.map((s) => `${describeModel(s.model)} (${s.why.kind})`).join(", ")}`, { session: t.id })
     if (r.kind === "all-cooling") {
       if (d.registry.notice(t, `all:${describeModel(primary)}`)) d.notify(t.id, { type: "all-cooling", model: primary, backInMs: Math.max(0, r.cooling.until - now) })
       return undefined
     }
-    if (d.registry.notice(t, `${describeModel(primary)}>${describeModel(r.to)}`)) d.notify(t.id, { type: "pre-routed", from: primary, to: r.to, code: r.cooling.code, backInMs: Math.max(0, r.cooling.until - now) })
+    if (d.registry.notice(t, `${describeModel(primary)}>${describeModel(r.to)}`)) d.notify(t.id, { type: "pre-routed", from: primary, to: r.to, code: r.cooling.code, backInMs: Math.max(0, r.cooling.until - now), ...unfitNote })
     d.logger.log("info", `pre-routed a new turn from ${describeModel(primary)} to ${describeModel(r.to)}`, { session: t.id })
     return { to: r.to, skipped: r.skipped }
   }

@@ -4,6 +4,7 @@
 // whole map per session).
 import type { Clock, TimerHandle } from "../host/clock.ts"
 import { initialState, isLive, type SessionState } from "../fallback/session.ts"
+import type { AttachmentKind, TurnNeeds } from "../fallback/capability.ts"
 
 export const MAX_TRACKED = 2_000
 const MAX_NOTICED = 16
@@ -20,6 +21,22 @@ export type Tracked = {
   failFast?: string
   /** pre-route notices already shown in this session (once per primary → fallback pair) */
   noticed: Set<string>
+  /** what the session's conversation needs from a model (capability checks; see needsOf) */
+  facts: SessionFacts
+}
+
+/**
+ * `tokens`: the latest assistant row's token count (its last step's prompt and answer: the conversation as the
+ * next request carries it, less the newest user message); `attachments`: file kinds any user message of the
+ * session carried; `tools`: a tool ran in the session.
+ */
+export type SessionFacts = { tokens?: number; attachments: Set<AttachmentKind>; tools: boolean }
+
+/** The facts as the core's `TurnNeeds` (plus file kinds of a message not yet recorded). */
+export function needsOf(f: SessionFacts, more: readonly AttachmentKind[] = []): TurnNeeds | undefined {
+  const attachments = more.length ? [...new Set([...f.attachments, ...more])] : [...f.attachments]
+  if (f.tokens === undefined && !attachments.length && !f.tools) return undefined
+  return { tokens: f.tokens, attachments, tools: f.tools }
 }
 
 export type Registry = {
@@ -62,7 +79,7 @@ export function createRegistry(clock: Clock, max = MAX_TRACKED): Registry {
         return t
       }
       if (map.size >= max) evict()
-      t = { id, m: initialState(id), timers: new Map(), noticed: new Set() }
+      t = { id, m: initialState(id), timers: new Map(), noticed: new Set(), facts: { attachments: new Set(), tools: false } }
       map.set(id, t)
       return t
     },

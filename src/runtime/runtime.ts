@@ -13,12 +13,17 @@ import { messageDeleter, partUpdater, type HostClient } from "../host/client.ts"
 import type { HostFacts } from "../host/facts.ts"
 import type { Logger } from "../host/logger.ts"
 import { normaliseEvent, type SessionEvent } from "../payload/event.ts"
+import { describeModel } from "../payload/model.ts"
 import { createDelegation, type ChildStatus } from "../subagent/delegation.ts"
 import { createEffectRunner, type HostMode } from "./effects.ts"
 import { createEventAdapter } from "./events.ts"
 import { createNoticeLog, type NoticeLog } from "./notice-log.ts"
-import { createRegistry } from "./registry.ts"
+import { createRegistry, needsOf, type Tracked } from "./registry.ts"
 import { STATUS_COMMAND, statusCommand } from "./status.ts"
+import { createCatalogue, type Catalogue, type ProvidersClient } from "./catalogue.ts"
+import type { Chains } from "../fallback/chain.ts"
+import { agentChainsFromConfig } from "../config/agent-chains.ts"
+import type { ConfigIssue } from "../config/load.ts"
 import { traceExtra } from "./trace-record.ts"
 
 export { SOURCE_PREFIX, IDLE_WATCHDOG_MS, type HostMode } from "./effects.ts"
@@ -37,6 +42,8 @@ export type RuntimeDeps = {
   mode?: HostMode
   /** What the running host does (host/facts.ts): the shell asks these, never the version. */
   facts?: Pick<HostFacts, "subagentFailed" | "subagentAborted">
+  /** The host's model metadata (tests); default: read from the host (runtime/catalogue.ts). */
+  catalogue?: Catalogue
 }
 
 export type SessionView = { phase: string; turn?: Turn; turns: Turn[]; failed: number }
@@ -48,13 +55,23 @@ export type Runtime = {
   /** command.execute.before: the `/fallback` command's text becomes the status (runtime/status.ts). */
   commandBefore(input: unknown, output: unknown): void
   transformMessages(input: unknown, output: unknown): Promise<void>
+  /**
+   * The host's merged config (the `config` hook, once at start-up): chains written on agents, the models the
+   * user declared, and the start of the model metadata fetch. Returns the problems with agents' chains.
+   */
+  hostConfig(config: unknown): ConfigIssue[]
+  /** model metadata (for tests and doctor-like views) */
+  catalogue: Catalogue
   dispose(): void
   notices: NoticeLog
   /** read-only view for tests, fuzzing, benchmarks and the status command */
   inspect(): { sessions: number; timers: number; handled: number; listeners: number; session(id: string): SessionView | undefined }
 }
 
-export function createRuntime(d: RuntimeDeps): Runtime {
+export function createRuntime(deps: RuntimeDeps): Runtime {
+  // This instance's own copy of the chains: the `config` hook adds the ones written on agents.
+  const chains: Chains = { ...deps.config.chains }
+  const d: RuntimeDeps = { ...deps, config: { ...deps.config, chains } }
   const registry = createRegistry(d.clock)
   const notices = createNoticeLog()
   const random = d.random ?? Math.random
@@ -66,18 +83,32 @@ export function createRuntime(d: RuntimeDeps): Runtime {
   const listeners = new Map<string, Set<(ev: SessionEvent) => void>>()
 
   const classify = (input: unknown): Failure => classifyFailure(input, { ...classifyOptions, now: d.clock.now() })
-  const ctx = (): Ctx => ({ now: d.clock.now(), config: d.config, cooling: (m) => d.health.cooling(m, d.clock.now()), peek: (m) => d.health.peek(m, d.clock.now()), random })
+  const catalogue: Catalogue = d.catalogue ?? createCatalogue({ client: d.client as ProvidersClient, clock: d.clock, logger: d.logger, directory: d.directory })
+  const ctx = (t: Tracked): Ctx => ({
+    now: d.clock.now(),
+    config: d.config,
+    cooling: (m) => d.health.cooling(m, d.clock.now()),
+    peek: (m) => d.health.peek(m, d.clock.now()),
+    random,
+    capabilities: catalogue.caps,
+    needs: needsOf(t.facts),
+  })
 
   function feed(sessionID: string, input: Input) {
     const t = registry.get(sessionID)
     if (!t || disposed) return
     const before = t.m
-    const { state, effects } = transition(before, input, ctx())
+    // Model metadata is fetched at start-up; one that failed is tried again when a failure needs it.
+    if (input.type === "session-error" || input.type === "retry-status" || (input.type === "assistant" && input.failure)) catalogue.load()
+    const { state, effects } = transition(before, input, ctx(t))
     t.m = state
     const latest = state.turns[state.turns.length - 1]
     if (latest && latest.tried.length > 0) handled.add(sessionID)
     else handled.delete(sessionID)
-    if (d.logger.tracing) d.logger.trace({ session: sessionID, input: input.type, phase: latest ? latest.phase.name : "none", turn: latest?.id, effects: effects.map((e) => e.type), ...traceExtra(input) })
+    if (d.logger.tracing) {
+      const skipped = latest?.skipped && latest.skipped !== before.turns.find((x) => x.id === latest.id)?.skipped ? { skipped: latest.skipped.map((x) => ({ model: describeModel(x.model), why: x.why.kind })) } : {}
+      d.logger.trace({ session: sessionID, input: input.type, phase: latest ? latest.phase.name : "none", turn: latest?.id, effects: effects.map((e) => e.type), ...traceExtra(input), ...skipped })
+    }
     if (effects.length) runner.run(t, effects)
   }
 
@@ -108,6 +139,7 @@ export function createRuntime(d: RuntimeDeps): Runtime {
     classify,
     feed,
     notify: (sessionID, notice) => runner.run(registry.track(sessionID), [{ type: "notice", notice }]),
+    capabilities: catalogue.caps,
   })
 
   const delegation = createDelegation({
@@ -145,6 +177,22 @@ export function createRuntime(d: RuntimeDeps): Runtime {
 
   return {
     notices,
+    catalogue,
+    hostConfig(config) {
+      if (disposed) return []
+      try {
+        const found = agentChainsFromConfig(config)
+        chains.fromAgents = found.chains
+        const n = Object.keys(found.chains).length
+        if (n) d.logger.log("info", `fallback chains written on agents: ${Object.entries(found.chains).map(([a, l]) => `${a} (${l.length})`).join(", ")}`)
+        catalogue.fromConfig(config)
+        catalogue.load()
+        return found.issues
+      } catch (err) {
+        d.logger.errorOnce("config", "config hook failed", err)
+        return []
+      }
+    },
     event(input) {
       if (disposed) return
       try {

@@ -129,6 +129,7 @@ export type LooseHooks = {
   "chat.message"?: (input: unknown, output: unknown) => Promise<void>
   "chat.params"?: (input: unknown, output: unknown) => Promise<void>
   "experimental.chat.messages.transform"?: (input: unknown, output: unknown) => Promise<void>
+  config?: (input: unknown) => Promise<void>
   dispose?: () => Promise<void>
 }
 

@@ -188,6 +188,72 @@ describe("explain", () => {
   })
 })
 
+describe("doctor: chains written on agents, and neighbours", () => {
+  const AGENT_MD = "---\ndescription: helper\nfallback_models:\n  - fake/one\n  - model: fake/two\n    variant: high\n---\nYou help.\n"
+
+  test("fallback_models in opencode.json and in an agent's Markdown are shown with the file they came from", async () => {
+    const s = sandbox({
+      "project/opencode.json": JSON.stringify({ agent: { build: { fallback_models: ["openai/gpt-4.1"] } } }),
+      "project/.opencode/agent/helper.md": AGENT_MD,
+    })
+    const r = await cli(["doctor"], s)
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/agent \(fallback_models\)\s+build\s+\(primary\) → openai\/gpt-4\.1\s+from \S+opencode\.json agent\.build\.fallback_models/)
+    expect(r.out).toMatch(/agent \(fallback_models\)\s+helper\s+\(primary\) → fake\/one → fake\/two \(high\)\s+from \S+helper\.md frontmatter fallback_models/)
+    expect(r.out).not.toContain("no chains configured")
+    const j = JSON.parse((await cli(["doctor", "--json"], s)).out)
+    expect(j.chains).toContainEqual({ scope: "agent-field", key: "build", models: ["(primary)", "openai/gpt-4.1"], source: `${join(s.project, "opencode.json")} agent.build.fallback_models` })
+  })
+
+  test("a bad entry is a warning naming the file, the agent and the key", async () => {
+    const s = sandbox({ "project/opencode.json": JSON.stringify({ agent: { plan: { options: { fallback_models: ["fake/ok", "nope"] } } } }) })
+    const r = await cli(["doctor"], s)
+    expect(r.code).toBe(3)
+    expect(r.out).toContain(`${join(s.project, "opencode.json")} agent.plan.options.fallback_models[1]: expected "provider/model"`)
+  })
+
+  test("chains.agents in runtime-fallback.jsonc takes precedence over the agent's fallback_models, and doctor says so", async () => {
+    const s = sandbox({
+      [PROJECT_CONFIG]: '{ "chains": { "agents": { "build": ["a/b"] } } }',
+      "config/opencode/opencode.json": JSON.stringify({ agent: { build: { fallback_models: ["c/d"] } } }),
+    })
+    const r = await cli(["doctor"], s)
+    expect(r.out).toMatch(/agent\s+build\s+\(primary\) → a\/b/)
+    expect(r.out).not.toMatch(/→ c\/d/)
+    expect(r.out).toContain("agent.build.fallback_models is not used: chains.agents[\"build\"] in runtime-fallback.jsonc takes precedence")
+  })
+
+  test("oh-my-openagent with its runtime fallback on: it acts, this plugin stands back", async () => {
+    const s = sandbox({
+      [USER_CONFIG]: '{ "chains": { "default": ["a/b"] } }',
+      "config/opencode/opencode.json": JSON.stringify({ plugin: ["oh-my-openagent@4.19.4"] }),
+      "home/.omo/omo.jsonc": '{ "runtime_fallback": true }',
+    })
+    const r = await cli(["doctor"], s)
+    expect(r.code).toBe(3)
+    expect(r.out).toContain("oh-my-openagent's runtime_fallback")
+    expect(r.out).toContain("this plugin stands back")
+    const j = JSON.parse((await cli(["doctor", "--json"], s)).out)
+    expect(j.neighbours).toEqual({ found: [{ peer: "oh-my-openagent's runtime_fallback", where: join(s.root, "home", ".omo", "omo.jsonc") }], acting: "the other" })
+  })
+
+  test('"neighbours": "act": both act, and doctor warns', async () => {
+    const s = sandbox({
+      [USER_CONFIG]: '{ "chains": { "default": ["a/b"] }, "neighbours": "act" }',
+      "project/opencode.json": JSON.stringify({ plugin: ["opencode-rate-limit-fallback"] }),
+    })
+    const j = JSON.parse((await cli(["doctor", "--json"], s)).out)
+    expect(j.neighbours.acting).toBe("both")
+    expect(j.warnings.some((w: string) => w.includes("re-sent twice"))).toBe(true)
+  })
+
+  test("no neighbour: this plugin acts", async () => {
+    const s = sandbox({ [USER_CONFIG]: '{ "chains": { "default": ["a/b"] } }' })
+    const j = JSON.parse((await cli(["doctor", "--json"], s)).out)
+    expect(j.neighbours).toEqual({ found: [], acting: "this plugin" })
+  })
+})
+
 describe("doctor", () => {
   test("no config: defaults, no chains → warning (exit 3)", async () => {
     const s = sandbox()
@@ -221,7 +287,8 @@ describe("doctor", () => {
 
     const j = JSON.parse((await cli(["doctor", "--json"], s)).out)
     expect(j.exitCode).toBe(0)
-    expect(j.chains).toContainEqual({ scope: "agent", key: "build", models: ["(primary)", "openrouter/deepseek/deepseek-r1"] })
+    expect(j.chains).toContainEqual({ scope: "agent", key: "build", models: ["(primary)", "openrouter/deepseek/deepseek-r1"], source: `${join(s.project, ".opencode", "runtime-fallback.jsonc")} chains.agents.build` })
+    expect(j.chains).toContainEqual(expect.objectContaining({ scope: "default", source: `${join(s.userDir, "runtime-fallback.jsonc")} chains.default` }))
     expect(j.files.map((f: { valid?: boolean }) => f.valid)).toEqual([true, true])
   })
 

@@ -270,7 +270,7 @@ function observeChat(w: World, input: unknown) {
 
 // ---- calling the hooks -------------------------------------------------------------------------------------
 
-type HookName = "event" | "chat.message" | "chat.params" | "experimental.chat.messages.transform"
+type HookName = "event" | "chat.message" | "chat.params" | "experimental.chat.messages.transform" | "config"
 
 function call(w: World, name: HookName, input: unknown, output?: unknown) {
   if (name === "event") observeEvent(w, input)
@@ -282,7 +282,7 @@ function call(w: World, name: HookName, input: unknown, output?: unknown) {
   }
   let result: unknown
   try {
-    result = name === "event" ? hook(input) : hook(input, output)
+    result = name === "event" || name === "config" ? hook(input) : hook(input, output)
   } catch (err) {
     w.problems.push(`hook ${name} threw synchronously: ${String(err)}`)
     return
@@ -427,6 +427,23 @@ const junkStep: fc.Arbitrary<JunkStep> = fc.oneof(
     arbitrary: fc
       .tuple(anyValue, fc.oneof(anyValue, fc.record({ messages: fc.array(fc.oneof(anyValue, fc.record({ info: fc.record({ id: anyValue, role: anyValue, sessionID: sidArb }, { requiredKeys: [] }), parts: anyValue })), { maxLength: 4 }) })))
       .map(([input, output]) => ({ kind: "hook" as const, name: "experimental.chat.messages.transform" as const, input, output })),
+  },
+  {
+    // The host's merged config (once at start-up in the host; any time here): agents' chains, declared models, plugins.
+    weight: 1,
+    arbitrary: fc
+      .oneof(
+        anyValue,
+        fc.record(
+          {
+            agent: fc.oneof(anyValue, fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(anyValue, fc.record({ fallback_models: fc.oneof(anyValue, fc.array(fc.oneof(anyValue, fc.constantFrom("p/a", "q/b", "r/c")), { maxLength: 4 })) }, { requiredKeys: [] })), { maxKeys: 4 })),
+            provider: anyValue,
+            plugin: fc.oneof(anyValue, fc.array(anyValue, { maxLength: 3 })),
+          },
+          { requiredKeys: [] },
+        ),
+      )
+      .map((input) => ({ kind: "hook" as const, name: "config" as const, input })),
   },
   { weight: 2, arbitrary: worldStepArb },
 )

@@ -12,12 +12,12 @@ import { openaiCompatible } from "./wire/openai-chat.ts"
 import { openaiResponses } from "./wire/openai-responses.ts"
 import { openrouter } from "./wire/openrouter.ts"
 import { json, startSse, untilClosed } from "./wire/sse.ts"
-import type { ErrorKind, Protocol, Wire } from "./wire/types.ts"
+import type { ErrorKind, Protocol, Usage, Wire } from "./wire/types.ts"
 
 export type { Protocol } from "./wire/types.ts"
 
 export type Behaviour =
-  | { kind: "reply"; text?: string }
+  | { kind: "reply"; text?: string; usage?: Usage } // `usage`: token counts to report (OpenAI-compatible chat)
   | { kind: "quota" } // quota exhausted for a long window (OpenAI-compatible: 429 insufficient_quota)
   | { kind: "transient"; failures: number; retryAfterSec?: number } // rate limit (429, retry-after), clears after `failures` requests
   | { kind: "credits" } // out of credits / billing (OpenAI-compatible: 402, OpenRouter shape)
@@ -227,7 +227,7 @@ export async function startFakeProvider(opts: { script?: Record<string, Behaviou
       case "reply":
       default:
         log(rec)
-        return wire.reply(res, model, stream, { text: (behaviour as { text?: string }).text ?? `Hello from fake model ${model}.` })
+        return wire.reply(res, model, stream, { text: (behaviour as { text?: string }).text ?? `Hello from fake model ${model}.`, usage: (behaviour as { usage?: Usage }).usage })
     }
   }
 

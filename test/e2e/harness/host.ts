@@ -33,6 +33,8 @@ export type HostOptions = {
   plugins?: PluginSpec[]
   /** Fake model ids to declare (default behaviours come from the id prefix). */
   models?: string[]
+  /** Extra keys of a fake model's declaration (e.g. `limit`, `attachment`, `tool_call`), by model id. */
+  modelSpecs?: Record<string, Record<string, unknown>>
   /** Built-in providers to enable, each with the model ids to declare on it (served by the fake). */
   builtin?: Partial<Record<BuiltinProvider, string[]>>
   /** Primary model for new sessions, as "fake/<id>". */
@@ -126,7 +128,7 @@ export function opencodeConfig(provider: FakeProvider, o: HostOptions): Record<s
   const models = [...new Set([...DEFAULT_MODELS, ...(o.models ?? [])])]
   const plugins = o.plugins ?? [REPO_ROOT]
   const builtin = Object.entries(o.builtin ?? {}) as Array<[BuiltinProvider, string[]]>
-  const declare = (ids: string[]) => Object.fromEntries(ids.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 } }]))
+  const declare = (ids: string[]) => Object.fromEntries(ids.map((m) => [m, { name: m, limit: { context: 32000, output: 4096 }, ...(o.modelSpecs?.[m] ?? {}) }]))
   const fakeProvider = (name: string, ids: string[]) => ({
     npm: "@ai-sdk/openai-compatible",
     name,

@@ -4,7 +4,7 @@
 // Error bodies: https://platform.openai.com/docs/guides/error-codes (shape {error:{message,type,param,code}}).
 import type { ServerResponse } from "node:http"
 import { deltas, frame, json, nowSec, startSse, textOf, writeDeltas } from "./sse.ts"
-import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ToolCall, Wire, ReplyOptions } from "./types.ts"
+import type { ErrorKind, ErrorReply, ParsedRequest, Protocol, ReplyOptions, ToolCall, Usage, Wire } from "./types.ts"
 
 type ChatMessage = { role?: string; content?: unknown; tool_calls?: unknown[] }
 
@@ -30,7 +30,8 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
   return frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, ...extra, choices: [{ index: 0, delta, finish_reason: finish }] })
 }
 
-const usageChunk = (model: string) => frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, choices: [], usage })
+const usageOf = (u?: Usage) => (u ? { ...u, total_tokens: u.prompt_tokens + u.completion_tokens } : usage)
+const usageChunk = (model: string, u?: Usage) => frame({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: nowSec(), model, choices: [], usage: usageOf(u) })
 
 export async function chatReply(res: ServerResponse, model: string, stream: boolean, o: ReplyOptions) {
   if (!stream) {
@@ -40,7 +41,7 @@ export async function chatReply(res: ServerResponse, model: string, stream: bool
       created: nowSec(),
       model,
       choices: [{ index: 0, message: { role: "assistant", content: o.text }, finish_reason: "stop" }],
-      usage,
+      usage: usageOf(o.usage),
     })
     return
   }
@@ -48,7 +49,7 @@ export async function chatReply(res: ServerResponse, model: string, stream: bool
   res.write(chunk(model, { role: "assistant", content: "" }))
   if (!(await writeDeltas(res, deltas(o.text), o, (d) => res.write(chunk(model, { content: d }))))) return
   res.write(chunk(model, {}, "stop"))
-  res.write(usageChunk(model))
+  res.write(usageChunk(model, o.usage))
   res.end("data: [DONE]\n\n")
 }
 

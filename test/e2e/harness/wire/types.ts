@@ -36,8 +36,10 @@ export type ParsedRequest = {
 
 export type ToolCall = { name: string; args: Record<string, unknown> }
 
-/** `intervalMs` between deltas; `stallAfter`: that many deltas, then silence with the connection held open. */
-export type ReplyOptions = { text: string; intervalMs?: number; stallAfter?: number }
+/** `intervalMs` between deltas; `stallAfter`: that many deltas, then silence with the connection held open; `usage`: the token counts to report (a long conversation; OpenAI-compatible chat only). */
+export type ReplyOptions = { text: string; intervalMs?: number; stallAfter?: number; usage?: Usage }
+
+export type Usage = { prompt_tokens: number; completion_tokens: number }
 
 export type Wire = {
   protocol: Protocol
