@@ -4,6 +4,7 @@ import { z } from "zod"
 import { FAILURE_CODES } from "../failure/types.ts"
 import { MAX_RULES_PROGRAM, ruleProgramSizes } from "../failure/user-rules.ts"
 import { unsafePatternReason } from "./safe-regex.ts"
+import { stallSchema } from "../stall/config.ts"
 
 /** Codes that cool a model down (fallback/health.ts COOLING_CODES), the keys of `cooldown.scope`. */
 const COOLING_CODE_KEYS = ["quota_exhausted", "payment_required", "model_missing", "auth"] as const
@@ -130,7 +131,7 @@ export const configSchema = z
         enabled: z.boolean().default(true).meta({ description: "Skip a model that keeps failing with transient errors (overloads, 5xx) for a while, across sessions." }),
         codes: z
           .array(z.enum(FAILURE_CODES))
-          .default(["overloaded", "server_error", "timeout"])
+          .default(["overloaded", "server_error", "timeout", "stalled"])
           .meta({ description: "Failure codes the breaker counts." }),
         failures: z.int().min(1).max(100).default(5).meta({ description: "Failed attempts of one model within `windowMs` (any session) that open its breaker." }),
         windowMs: z.int().min(1_000).default(60_000).meta({ description: "The window in which failures are counted." }),
@@ -141,6 +142,7 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: "Circuit breaker for transient trouble: when a model keeps failing, new turns go straight to the next model until one probe turn finds it healthy again." }),
+    stall: stallSchema,
     limits: z
       .strictObject({
         maxDispatchesPerTurn: z.int().min(1).max(20).default(6).meta({ description: "At most this many re-dispatches (fallbacks and own retries) per user turn." }),

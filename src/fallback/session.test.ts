@@ -1,63 +1,8 @@
 // One test per rule of the session machine. Pure: no host, no clock, no timers.
 import { describe, expect, test } from "bun:test"
-import { configSchema } from "../config/schema.ts"
-import type { Failure } from "../failure/types.ts"
-import { modelKey, type ModelChoice, type ModelRef } from "../payload/model.ts"
-import type { HealthEntry } from "./health.ts"
-import { initialState, LIFECYCLE, transition, turnByID, type Ctx, type Effect, type Input, type SessionState } from "./session.ts"
+import { LIFECYCLE, turnByID } from "./session.ts"
+import { A, B, C, A2, NOW, fail, QUOTA, CREDITS, RATE, NET, ABORTED, ctx, drive, user, row, answer, erroredRow, sessionError, retry, idle, busy, accepted, dispatches, notices, phase, credits402 } from "./session-kit.ts"
 
-const A: ModelChoice = { providerID: "p", modelID: "a" }
-const B: ModelChoice = { providerID: "q", modelID: "b" }
-const C: ModelChoice = { providerID: "r", modelID: "c" }
-/** a second model of A's provider */
-const A2: ModelChoice = { providerID: "p", modelID: "a2" }
-const NOW = 1_000_000
-
-const fail = (code: Failure["code"], action: Failure["action"], extra: Partial<Failure> = {}): Failure => ({ code, action, retryable: action !== "stop", message: `${code} happened`, rule: `${code}.test`, reason: "test", ...extra })
-const QUOTA = fail("quota_exhausted", "fallback")
-const CREDITS = fail("payment_required", "fallback", { statusCode: 402 })
-const RATE = fail("rate_limited", "retry")
-const NET = fail("network", "retry")
-const ABORTED = fail("aborted", "stop")
-
-function ctx(over: { cooling?: string[]; config?: unknown; now?: number } = {}): Ctx {
-  const config = configSchema.parse(over.config ?? { chains: { default: ["q/b", "r/c"] } })
-  const cooling = new Set(over.cooling ?? [])
-  return {
-    now: over.now ?? NOW,
-    config,
-    cooling: (m: ModelRef): HealthEntry | undefined => (cooling.has(modelKey(m)) ? { model: modelKey(m), code: "quota_exhausted", message: "x", until: NOW + 3_600_000, strikes: 1, at: NOW } : undefined),
-    peek: (m: ModelRef): HealthEntry | undefined => (cooling.has(modelKey(m)) ? { model: modelKey(m), code: "quota_exhausted", message: "x", until: NOW + 3_600_000, strikes: 1, at: NOW } : undefined),
-    random: () => 0.5,
-  }
-}
-
-/** Runs inputs in order, returning the final state and all effects. */
-function drive(inputs: Input[], c: Ctx | ((i: number) => Ctx) = ctx(), state: SessionState = initialState("s")) {
-  const effects: Effect[] = []
-  inputs.forEach((i, n) => {
-    const r = transition(state, i, typeof c === "function" ? c(n) : c)
-    state = r.state
-    effects.push(...r.effects)
-  })
-  return { state, effects, types: effects.filter((e) => e.type !== "log").map((e) => e.type) }
-}
-
-const user = (id = "u1", model: ModelChoice = A, agent?: string): Input => ({ type: "user-message", id, model, agent })
-const row = (id: string, parentID: string, model: ModelChoice, o: Partial<Extract<Input, { type: "assistant" }>> = {}): Input => ({ type: "assistant", id, parentID, model, completed: false, meaningful: false, created: NOW, ...o })
-const answer = (id: string, parentID: string, model: ModelChoice): Input => row(id, parentID, model, { completed: true, meaningful: true, finish: "stop" })
-const erroredRow = (id: string, parentID: string, model: ModelChoice, failure: Failure): Input => row(id, parentID, model, { completed: true, failure })
-const sessionError = (failure: Failure): Input => ({ type: "session-error", failure })
-const retry = (attempt: number, failure: Failure = RATE, next?: number): Input => ({ type: "retry-status", attempt, failure, next })
-const idle: Input = { type: "idle" }
-const busy: Input = { type: "busy" }
-const accepted = (turnID = "u1", seq = 1): Input => ({ type: "dispatch-result", turnID, seq, status: "dispatched" })
-const dispatches = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { type: "dispatch" }> => e.type === "dispatch")
-const notices = (effects: Effect[]) => effects.flatMap((e) => (e.type === "notice" ? [e.notice] : []))
-const phase = (s: SessionState, id = "u1") => turnByID(s, id)?.phase.name
-
-/** A 402 on A, the host's full end of run: session.error, idle, the errored row, idle. */
-const credits402 = (turnID = "u1", rowID = "a1", model: ModelChoice = A): Input[] => [row(rowID, turnID, model), sessionError(CREDITS), idle, erroredRow(rowID, turnID, model, CREDITS), idle]
 
 describe("user turns, keyed by the user message they answer", () => {
   test("a user message starts a turn on the chosen model", () => {

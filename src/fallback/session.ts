@@ -14,6 +14,7 @@ import { reasonText } from "../notices/text.ts"
 import { exhaustedNotice, log, moveIsStale, moveOn, nextPlan, retryOrMove, switchNotice, transientEffect } from "./plan.ts"
 import { LIFECYCLE, MAX_TURNS, type Attempt, type Ctx, type DispatchKind, type Effect, type Input, type Outcome, type Plan, type SessionState, type Step, type TimerName, type Turn } from "./turn.ts"
 import type { Failure } from "../failure/types.ts"
+import { stallFailure } from "../stall/failure.ts"
 
 export * from "./turn.ts"
 
@@ -44,6 +45,9 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
       break
     case "retry-status":
       retryStatus(s, input, ctx, fx)
+      break
+    case "stalled":
+      stalled(s, input, ctx, fx)
       break
     case "session-error": {
       const t = activeTurn(s)
@@ -221,6 +225,28 @@ function retryStatus(s: SessionState, i: Extract<Input, { type: "retry-status" }
   // retry in 41.2s" comes only in the text), and its earlier tries would fail until then.
   if (f.waitStated && f.retryAfterMs !== undefined && f.retryAfterMs > r.maxHostWaitMs) return end(t, moveOn(t, f, ctx, fx, `the provider asks to wait ${Math.round(f.retryAfterMs / 1000)}s (more than ${Math.round(r.maxHostWaitMs / 1000)}s)`), "abort", false, fx)
   fx.push(log("debug", `host retry ${i.attempt} on ${describeModel(a.model)} (${f.code}); staying`, t))
+}
+
+/**
+ * The request went silent. Abort it, then by the same rules as a failure: move to the next model that can take
+ * the turn (replayed, or continued after tool calls); the same model once more first when the config asks for
+ * it, or when no other model is left.
+ */
+function stalled(s: SessionState, i: Extract<Input, { type: "stalled" }>, ctx: Ctx, fx: Effect[]) {
+  const t = activeTurn(s)
+  if (!t || t.phase.name !== "running") return
+  const f = stallFailure(i.window, i.waitedMs, i.limitMs)
+  flushNotice(t, fx)
+  t.lastFailure = f
+  t.stalls += 1
+  fx.push({ type: "transient", model: t.attempt.model, failure: f, startedAt: t.attempt.startedAt })
+  const first = t.stalls === 1
+  const elsewhere = nextPlan(t, ctx, f).kind === "move"
+  if (first && (ctx.config.stall.retrySameModel || !elsewhere) && t.dispatches < ctx.config.limits.maxDispatchesPerTurn) {
+    fx.push(log("info", `${f.message} on ${describeModel(t.attempt.model)}; sending the turn to it once more (${f.rule})`, t))
+    return end(t, { kind: "retry", delayMs: 0 }, "abort", false, fx)
+  }
+  end(t, moveOn(t, f, ctx, fx, f.message), "abort", false, fx)
 }
 
 function onFailure(s: SessionState, t: Turn, f: Failure, written: boolean, ctx: Ctx, fx: Effect[]) {
@@ -455,7 +481,7 @@ function newAttempt(model: ModelChoice, userID: string): Attempt {
 }
 
 function newTurn(id: string, model: ModelChoice, agent: string | undefined, now: number, seq: number): Turn {
-  return { id, seq, agent, primary: model, attempt: newAttempt(model, id), tried: [], dispatches: 0, ownRetries: 0, phase: { name: "running" }, abortPending: false, failedRows: [], createdAt: now }
+  return { id, seq, agent, primary: model, attempt: newAttempt(model, id), tried: [], dispatches: 0, ownRetries: 0, stalls: 0, phase: { name: "running" }, abortPending: false, failedRows: [], createdAt: now }
 }
 
 export function turnByID(s: SessionState, id: string | undefined): Turn | undefined {

@@ -69,6 +69,8 @@ export type Turn = {
   tried: Tried[]
   dispatches: number
   ownRetries: number
+  /** stalls seen in this turn (the same model is retried once at most after one) */
+  stalls: number
   phase: Phase
   /** our abort was sent and its echo (an empty completion, a MessageAbortedError) is still to come */
   abortPending: boolean
@@ -118,6 +120,8 @@ export type Input =
   | { type: "output"; messageID: string; tool: boolean }
   | { type: "retry-status"; attempt: number; next?: number; failure: Failure }
   | { type: "session-error"; failure: Failure }
+  /** the request in flight went silent (src/stall/): no first token, or no token for the idle limit */
+  | { type: "stalled"; window: "first-token" | "idle"; waitedMs: number; limitMs: number }
   | { type: "busy" }
   | { type: "idle" }
   | { type: "abort-done"; turnID: string; ok: boolean }

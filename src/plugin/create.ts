@@ -159,8 +159,12 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
       }
     },
     event: async (i) => {
-      // Hot path: the host calls this once per streamed token. Leave before any other work.
-      if ((i as { event?: { type?: unknown } } | undefined)?.event?.type === "message.part.delta") return
+      // Hot path: the host calls this once per streamed token. Only the stall watch hears of it.
+      const e = (i as { event?: { type?: unknown; properties?: { sessionID?: unknown; delta?: unknown } } } | undefined)?.event
+      if (e?.type === "message.part.delta") {
+        if (!standBack && e.properties?.delta) runtime.streamDelta(e.properties.sessionID)
+        return
+      }
       if (standBack) return
       runtime.event(i)
     },

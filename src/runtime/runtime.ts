@@ -25,6 +25,9 @@ import type { Chains } from "../fallback/chain.ts"
 import { agentChainsFromConfig } from "../config/agent-chains.ts"
 import type { ConfigIssue } from "../config/load.ts"
 import { traceExtra } from "./trace-record.ts"
+import { createStallWatch } from "../stall/watch.ts"
+import { stallLimits } from "../stall/config.ts"
+import { streamSignal, UNWATCHED_AGENTS } from "../stall/signals.ts"
 
 export { SOURCE_PREFIX, IDLE_WATCHDOG_MS, type HostMode } from "./effects.ts"
 
@@ -52,6 +55,8 @@ export type Runtime = {
   event(input: unknown): void
   chatMessage(input: unknown, output: unknown): void
   chatParams(input: unknown, output: unknown): void
+  /** the hot path: one streamed token of a session (message.part.delta) */
+  streamDelta(sessionID: unknown): void
   /** command.execute.before: the `/fallback` command's text becomes the status (runtime/status.ts). */
   commandBefore(input: unknown, output: unknown): void
   transformMessages(input: unknown, output: unknown): Promise<void>
@@ -65,7 +70,7 @@ export type Runtime = {
   dispose(): void
   notices: NoticeLog
   /** read-only view for tests, fuzzing, benchmarks and the status command */
-  inspect(): { sessions: number; timers: number; handled: number; listeners: number; session(id: string): SessionView | undefined }
+  inspect(): { sessions: number; timers: number; handled: number; listeners: number; watched: number; session(id: string): SessionView | undefined }
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
@@ -94,6 +99,20 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     needs: needsOf(t.facts),
   })
 
+  // Stall rescue: the request in flight is watched from its chat.params to its end (stall/watch.ts).
+  const stall = createStallWatch({
+    clock: d.clock,
+    onStall(sessionID, info) {
+      if (disposed) return
+      try {
+        d.logger.log("info", `${info.window === "first-token" ? "no first token" : "the stream went silent"} after ${Math.round(info.waitedMs / 1000)}s on ${describeModel(info.model)}`, { session: sessionID })
+        feed(sessionID, { type: "stalled", window: info.window, waitedMs: info.waitedMs, limitMs: info.limitMs })
+      } catch (err) {
+        d.logger.errorOnce("stall", "stall rescue failed", err)
+      }
+    },
+  })
+
   function feed(sessionID: string, input: Input) {
     const t = registry.get(sessionID)
     if (!t || disposed) return
@@ -103,7 +122,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     const { state, effects } = transition(before, input, ctx(t))
     t.m = state
     const latest = state.turns[state.turns.length - 1]
-    if (latest && latest.tried.length > 0) handled.add(sessionID)
+    if (latest && (latest.tried.length > 0 || latest.stalls > 0)) handled.add(sessionID)
     else handled.delete(sessionID)
     if (d.logger.tracing) {
       const skipped = latest?.skipped && latest.skipped !== before.turns.find((x) => x.id === latest.id)?.skipped ? { skipped: latest.skipped.map((x) => ({ model: describeModel(x.model), why: x.why.kind })) } : {}
@@ -162,10 +181,24 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     },
   })
 
+  /** A model request is about to be sent (chat.params): its first-token window starts. */
+  function watchRequest(sessionID: string, input: unknown) {
+    try {
+      const i = input as { agent?: unknown; model?: { id?: unknown; providerID?: unknown; capabilities?: { reasoning?: unknown }; reasoning?: unknown } }
+      const agent = typeof i.agent === "string" ? i.agent : undefined
+      if (agent && UNWATCHED_AGENTS.has(agent)) return
+      const model = typeof i.model?.id === "string" && typeof i.model.providerID === "string" ? { providerID: i.model.providerID, modelID: i.model.id } : undefined
+      const reasoning = i.model?.capabilities?.reasoning === true || i.model?.reasoning === true
+      stall.request(sessionID, stallLimits(d.config.stall, model, agent, reasoning), model, agent)
+    } catch (err) {
+      d.logger.errorOnce("stall", "stall watch failed", err)
+    }
+  }
+
   function childStatus(sessionID: string): ChildStatus | undefined {
     const t = registry.get(sessionID)
     const turn = t?.m.turns[t.m.turns.length - 1]
-    if (!turn || turn.tried.length === 0) return undefined
+    if (!turn || (turn.tried.length === 0 && turn.stalls === 0)) return undefined
     const p = turn.phase
     return {
       recovering: p.name === "ending" || p.name === "verifying" || p.name === "backoff" || (p.name === "running" && turn.dispatches > 0),
@@ -196,6 +229,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     event(input) {
       if (disposed) return
       try {
+        const signal = streamSignal((input as { event?: unknown } | undefined)?.event)
+        if (signal) stall[signal.kind](signal.sessionID)
         const ev = normaliseEvent(input)
         if (!ev) return
         if (d.logger.tracing) d.logger.trace({ event: ev.kind, session: ev.sessionID })
@@ -215,10 +250,15 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       }
     },
 
+    streamDelta(sessionID) {
+      if (!disposed && typeof sessionID === "string") stall.activity(sessionID)
+    },
+
     chatParams(input) {
       if (disposed) return
       const sessionID = (input as { sessionID?: unknown } | undefined)?.sessionID
       if (typeof sessionID !== "string") return
+      watchRequest(sessionID, input)
       const t = registry.get(sessionID)
       if (d.logger.tracing) d.logger.trace({ hook: "chat.params", session: sessionID, failFast: !!t?.failFast })
       if (!t?.failFast) return
@@ -277,6 +317,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
     dispose() {
       disposed = true
+      stall.dispose()
       registry.clear()
       handled.clear()
       listeners.clear()
@@ -292,6 +333,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         timers,
         handled: handled.size,
         listeners: listeners.size,
+        watched: stall.size(),
         session(id) {
           const t = registry.get(id)
           if (!t) return undefined

@@ -16,7 +16,7 @@ const rescued: Turn = {
   attempt: { model: B, userID: "r1", rows: ["b1"], toolSteps: [], hostAttempts: 0, toolsRan: false, started: true },
   tried: [{ model: A, code: "payment_required", message: "Insufficient credits", statusCode: 402 }],
   dispatches: 1,
-  ownRetries: 0,
+  ownRetries: 0, stalls: 0,
   phase: { name: "settled", outcome: "answered" },
   abortPending: false,
   failedRows: ["a1"],

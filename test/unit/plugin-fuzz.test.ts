@@ -74,6 +74,8 @@ type World = {
   rand: () => number
   /** sessions that received a failure signal (an internal prompt or abort for any other is a bug) */
   failed: Set<string>
+  /** sessions with a model request the stall watch follows: when the latest began */
+  watchedAt: Map<string, number>
   /** every session id the plugin may have keyed state on */
   seen: Set<string>
   /** deleted, and not revived since by a chat.message or a failure signal */
@@ -181,6 +183,13 @@ function sharedMemoryStore() {
   }
 }
 
+/** The shortest silence the stall watch acts on under this config. */
+function minStallMs(config: RuntimeFallbackConfig): number {
+  const s = config.stall
+  const all = [s.firstTokenMs, s.idleMs, s.reasoningFirstTokenMs, s.reasoningIdleMs, ...Object.values(s.models).flatMap((o) => [o.firstTokenMs, o.idleMs]), ...Object.values(s.agents).flatMap((o) => [o.firstTokenMs, o.idleMs])]
+  return Math.min(...all.filter((v): v is number => typeof v === "number" && v > 0))
+}
+
 function makeWorld(seed: number, config: RuntimeFallbackConfig, start = 1_700_000_000_000): World {
   const clock = createManualClock(start)
   const rand = seededRandom(seed)
@@ -191,6 +200,10 @@ function makeWorld(seed: number, config: RuntimeFallbackConfig, start = 1_700_00
     // a pre-routed turn, which needs no failure signal in this session.
     if ((c.args as { body?: { noReply?: unknown } } | undefined)?.body?.noReply === true) return
     const sid = c.sessionID
+    // A stall is a failure signal of its own: a request (chat.params) with no token for the stall limit. No
+    // abort may come sooner than the smallest limit after the session's latest request began.
+    const since = sid ? w.watchedAt.get(sid) : undefined
+    if (sid && !w.failed.has(sid) && c.method === "abort" && since !== undefined && clock.now() - since >= minStallMs(config)) w.failed.add(sid)
     if (!sid || !w.failed.has(sid)) w.problems.push(`${c.method} for session ${JSON.stringify(sid)}, which never received a failure signal`)
     if (sid && c.method !== "abort" && w.deletedNow.has(sid)) w.afterDelete.push(`${c.method} for deleted session ${sid}`)
     if (sid && c.method !== "abort") {
@@ -212,7 +225,7 @@ function makeWorld(seed: number, config: RuntimeFallbackConfig, start = 1_700_00
   const peerFake = fakeFor()
   const plugin = createPluginUnderTest({ client: fake.client, clock, config, health: createModelHealth(config.cooldown, { store: store(), breaker: config.breaker, node: "A" }), random: rand, mode: "serve" })
   const peer = createPluginUnderTest({ client: peerFake.client, clock, config, health: createModelHealth(config.cooldown, { store: store(), breaker: config.breaker, node: "B" }), random: rand, mode: "serve" })
-  Object.assign(w, { clock, fake, plugin, peer, peerFake, rand, failed: new Set(), seen: new Set(), deletedNow: new Set(), problems: [], afterDelete: [], turnPrompts: new Map(), limit: config.limits.maxDispatchesPerTurn, overLimit: [], final: false })
+  Object.assign(w, { clock, fake, plugin, peer, peerFake, rand, failed: new Set(), watchedAt: new Map(), seen: new Set(), deletedNow: new Set(), problems: [], afterDelete: [], turnPrompts: new Map(), limit: config.limits.maxDispatchesPerTurn, overLimit: [], final: false })
   return w
 }
 
@@ -275,6 +288,11 @@ type HookName = "event" | "chat.message" | "chat.params" | "experimental.chat.me
 function call(w: World, name: HookName, input: unknown, output?: unknown) {
   if (name === "event") observeEvent(w, input)
   if (name === "chat.message") observeChat(w, input)
+  // A request the plugin watches for stalls belongs to a session that the end of the case deletes too.
+  if (name === "chat.params" && nonEmpty(get(input, "sessionID"))) {
+    w.seen.add(get(input, "sessionID") as string)
+    w.watchedAt.set(get(input, "sessionID") as string, w.clock.now())
+  }
   const hook = pluginOf(w, input).hooks[name] as ((i: unknown, o?: unknown) => unknown) | undefined
   if (!hook) {
     w.problems.push(`hook ${name} missing`)
@@ -341,7 +359,7 @@ function boundedProblems(w: World): string[] {
   for (const [name, p] of [["", w.plugin], ["the second process: ", w.peer]] as const) {
     const r = p.runtime.inspect()
     const g = p.gate.stats()
-    if (r.sessions !== 0 || r.timers !== 0) out.push(`${name}runtime keeps ${r.sessions} sessions / ${r.timers} timers after every session was deleted`)
+    if (r.sessions !== 0 || r.timers !== 0 || r.watched !== 0) out.push(`${name}runtime keeps ${r.sessions} sessions / ${r.timers} timers / ${r.watched} stall watches after every session was deleted`)
     if (g.sessions || g.queued || g.reservations || g.inFlight || g.recentKeys) out.push(`${name}gate keeps state after every session was deleted: ${JSON.stringify(g)}`)
   }
   if (w.clock.pending() !== 0) out.push(`${w.clock.pending()} timers still pending on the clock`)
