@@ -77,7 +77,8 @@ function nextModel(turn: Turn, ctx: Ctx, f: Failure | undefined): { next?: Model
   const account = cooling && scopeOf(ctx.config.cooldown, f.code) === "provider" ? turn.attempt.model.providerID : undefined
   const order = candidateOrder(ctx.config.chains, turn.agent, turn.primary)
   // A model-level failure rules out every variant of that model; a variant is not a fresh quota.
-  const excluded = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (cooling && turn.tried.some((t) => sameModel(t.model, m))) || m.providerID === account
+  const excludedByModel = (m: ModelChoice) => triedKeys.has(choiceKey(m)) || (cooling && turn.tried.some((t) => sameModel(t.model, m)))
+  const excluded = (m: ModelChoice) => excludedByModel(m) || m.providerID === account
   const needs = turnNeeds(turn, ctx)
   const skipped: Skip[] = []
   for (const m of order) {
@@ -90,7 +91,25 @@ function nextModel(turn: Turn, ctx: Ctx, f: Failure | undefined): { next?: Model
     }
     if (!ctx.cooling(m)) return { next: m, skipped }
   }
-  return { skipped }
+  return { next: lastResort(turn, ctx, order, excludedByModel, needs), skipped }
+}
+
+/**
+ * When nothing healthy is left, one more model of a provider whose account is cooling (credits, a refused key)
+ * is tried before giving up: an account-wide cooldown is a guess from one model's failure (free models, plans
+ * that cover some models), and one request is cheaper than a lost turn. Once per provider per turn: a second
+ * account failure there confirms the guess.
+ */
+function lastResort(turn: Turn, ctx: Ctx, order: ModelChoice[], excluded: (m: ModelChoice) => boolean, needs: TurnNeeds | undefined): ModelChoice | undefined {
+  const accountFailures = (providerID: string) =>
+    turn.tried.filter((t) => t.model.providerID === providerID && COOLING_CODES.has(t.code) && scopeOf(ctx.config.cooldown, t.code) === "provider").length
+  for (const m of order) {
+    if (excluded(m) || sameModel(m, turn.attempt.model) || unfit(ctx.capabilities?.(m), needs)) continue
+    const c = ctx.peek(m)
+    const accountWide = c ? c.scope === "provider" && c.source !== "breaker" : accountFailures(m.providerID) > 0
+    if (accountWide && accountFailures(m.providerID) <= 1) return m
+  }
+  return undefined
 }
 
 /** Our own same-model retry for a transient error the host did not retry; or move on when retries are spent. */

@@ -307,6 +307,19 @@ describe("cooldown scopes", () => {
     const { effects } = drive([user(), row("a1", "u1", A), sessionError(QUOTA), idle, erroredRow("a1", "u1", A, QUOTA), idle], ctx({ config }))
     expect(dispatches(effects).map((d) => d.model)).toEqual([A2])
   })
+  test("nothing else left: one more model of the cooling account is tried before giving up", () => {
+    const config = { chains: { default: ["p/a2"] } }
+    expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([A2])
+  })
+  test("a second account failure on that provider confirms it: no third model of it, the turn is exhausted", () => {
+    const A3 = { providerID: "p", modelID: "a3" }
+    const config = { chains: { default: ["p/a2", "p/a3"] } }
+    const second = credits402("u1", "b1", A2).slice(1).map((i) => (i.type === "assistant" ? { ...i, parentID: "r1", model: A2 } : i))
+    const { effects, state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", A2), ...second], ctx({ config }))
+    expect(dispatches(effects).map((d) => d.model)).toEqual([A2])
+    expect(dispatches(effects).map((d) => d.model)).not.toContainEqual(A3)
+    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "exhausted" })
+  })
   test("cooldown.scope overrides the default per code", () => {
     const config = { chains: { default: ["p/a2", "q/b"] }, cooldown: { scope: { payment_required: "model" } } }
     expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([A2])
