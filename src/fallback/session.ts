@@ -37,6 +37,11 @@ export function transition(state: SessionState, input: Input, ctx: Ctx): Step {
     case "internal-message":
       internalMessage(s, input.id)
       break
+    case "route-stopped": {
+      const t = turnByID(s, input.id)
+      if (t?.phase.name === "ending" && t.phase.deferred) t.phase.stopped = true
+      break
+    }
     case "assistant":
       assistant(s, input, ctx, fx)
       break
@@ -123,7 +128,14 @@ function userMessage(s: SessionState, i: Extract<Input, { type: "user-message" }
   if (!model) return
   const t = newTurn(i.id, model, i.agent, ctx.now, ++s.seq)
   s.sent = 0
-  if (i.routed) {
+  if (i.routed?.deferred) {
+    // Its request is stopped before it is sent (an abort the shell causes): move once that run has ended.
+    t.tried = [...i.routed.skipped]
+    t.announced = i.routed.to
+    t.abortPending = true
+    // No run-end timer yet: a cold host may take seconds before it makes the request; the run's idle ends it.
+    t.phase = { name: "ending", plan: { kind: "move", to: i.routed.to, dispatch: "replay" }, via: "run-end", written: false, idleSeen: false, deferred: true }
+  } else if (i.routed) {
     t.attempt.model = i.routed.to
     t.tried = [...i.routed.skipped]
     // The host stores the routed model as the session's model: give the user's choice back when idle.
@@ -209,6 +221,13 @@ function output(s: SessionState, messageID: string, tool: boolean, fx: Effect[])
 function retryStatus(s: SessionState, i: Extract<Input, { type: "retry-status" }>, ctx: Ctx, fx: Effect[]) {
   let t = activeTurn(s)
   if (!t) t = adoptFromLastAssistant(s, ctx)
+  if (t?.phase.name === "ending" && t.phase.deferred && t.phase.via === "run-end" && t.abortPending) {
+    // A deferred first message whose request was meant to be stopped before it was sent, yet the host sent it
+    // and now retries it: stop it for real, then move as decided.
+    t.phase.via = "abort"
+    fx.push({ type: "abort", turnID: t.id }, { type: "set-timer", name: "run-end", turnID: t.id, ms: LIFECYCLE.runEndMs })
+    return
+  }
   if (!t || t.phase.name !== "running") return
   const a = t.attempt
   a.hostAttempts = Math.max(a.hostAttempts, i.attempt)
@@ -252,6 +271,14 @@ function stalled(s: SessionState, i: Extract<Input, { type: "stalled" }>, ctx: C
 function onFailure(s: SessionState, t: Turn, f: Failure, written: boolean, ctx: Ctx, fx: Effect[]) {
   flushNotice(t, fx)
   if (f.code === "aborted") {
+    if (t.phase.name === "ending" && t.phase.deferred && !t.phase.stopped) {
+      // Stopped before its request reached chat.params, where the shell stops it: the user's Escape.
+      t.abortPending = false
+      settle(t, "cancelled", fx)
+      fx.push(log("info", "the user stopped the turn before its request was made", t))
+      return
+    }
+    if (t.phase.name === "ending" && written) t.phase.written = true // the run that we ended has written its row
     if (t.abortPending) t.abortPending = false // the echo of our own abort
     else if (isLive(t) && t.phase.name !== "ending") cancel(t, fx, "the user aborted the turn")
     return
@@ -281,6 +308,11 @@ function idle(s: SessionState, ctx: Ctx, fx: Effect[]) {
       // or stopped by the user before its run began. Nothing more will come for it.
       settle(t, "cancelled", fx)
       fx.push(log("info", "the host went idle without running this message", t))
+    } else if (p.name === "ending" && p.deferred && !p.written && t.attempt.rows.length === 0) {
+      // Our stop leaves an aborted row; an idle before any row is the user's Escape before the run began.
+      t.abortPending = false
+      settle(t, "cancelled", fx)
+      fx.push(log("info", "the user stopped the turn before its request was made", t))
     } else if (p.name === "ending" && p.via === "run-end") {
       if (p.written) runEnded(s, t, ctx, fx)
       else if (!p.idleSeen) {
@@ -408,7 +440,8 @@ function confirm(s: SessionState, t: Turn, rowID: string, parentID: string | und
   t.attempt.startedAt = startedAt
   t.phase = { name: "running" }
   fx.push({ type: "clear-timer", name: "verify", turnID: t.id }, { type: "clear-timer", name: "quiet", turnID: t.id }, { type: "release", turnID: t.id })
-  if (!sameModel(p.from, p.to)) t.pendingNotice = switchNotice(t, p.from, p.to, ctx)
+  if (!sameModel(p.from, p.to) && !(t.announced && sameModel(t.announced, p.to))) t.pendingNotice = switchNotice(t, p.from, p.to, ctx)
+  t.announced = undefined
 }
 
 /** The host stored our dispatch and went idle without running it: send it again, within the bound. */

@@ -25,8 +25,11 @@ export type Plan = { kind: "move"; to: ModelChoice; dispatch: DispatchKind } | {
 
 export type Phase =
   | { name: "running" }
-  /** `via`: "abort" ends on our abort's completion; "run-end" on the errored row's final write and the idle after it. */
-  | { name: "ending"; plan: Plan; via: "abort" | "run-end"; written: boolean; idleSeen: boolean }
+  /**
+   * `via`: "abort" ends on our abort's completion; "run-end" on the errored row's final write and the idle after it.
+   * `deferred`: a pre-routed first message whose request the shell stops before it is sent; `stopped`: it did.
+   */
+  | { name: "ending"; plan: Plan; via: "abort" | "run-end"; written: boolean; idleSeen: boolean; deferred?: true; stopped?: true }
   /** `since`: when the backoff began (an idle right at its start is the run's own, not the user's abort) */
   | { name: "backoff"; since: number }
   /**
@@ -75,6 +78,8 @@ export type Turn = {
   /** our abort was sent and its echo (an empty completion, a MessageAbortedError) is still to come */
   abortPending: boolean
   lastFailure?: Failure
+  /** the model a pre-route notice already named: no second notice when the turn gets there */
+  announced?: ModelChoice
   /** a switch notice waiting for the new model's first output */
   pendingNotice?: Notice
   /** assistant rows of failed attempts (kept out of the next model's request) */
@@ -112,9 +117,12 @@ export type SessionState = {
 
 export type Input =
   /** A real user message (chat.message). `routed`: moved off a cooling model before it was sent. */
-  | { type: "user-message"; id: string; model?: ModelChoice; agent?: string; routed?: { to: ModelChoice; skipped: Tried[] } }
+  /** `deferred`: the message keeps the user's model; the shell stops its request and the turn moves once the run ends. */
+  | { type: "user-message"; id: string; model?: ModelChoice; agent?: string; routed?: { to: ModelChoice; skipped: Tried[]; deferred?: boolean } }
   /** The chat.message of one of our own prompts (no parts, or our marker). */
   | { type: "internal-message"; id: string }
+  /** The shell stopped the request of a deferred first message (user message `id`) before it was sent. */
+  | { type: "route-stopped"; id: string }
   | { type: "assistant"; id: string; parentID?: string; model?: ModelChoice; agent?: string; created?: number; completed: boolean; finish?: string; meaningful: boolean; failure?: Failure }
   /** an assistant row of the session produced output (step-start, tool or file part) */
   | { type: "output"; messageID: string; tool: boolean }

@@ -26,6 +26,8 @@ export type AdapterDeps = {
   classify(error: unknown): Failure
   feed(sessionID: string, input: Input): void
   notify(sessionID: string, notice: Notice): void
+  /** stop a new session's first pre-routed request and replay it, rather than change its stored model (not under `opencode run`, which exits at the first idle) */
+  deferFirstRoute: boolean
   /** the host's metadata of a model (runtime/catalogue.ts) */
   capabilities?(model: ModelChoice): ModelCaps | undefined
 }
@@ -152,17 +154,23 @@ export function createEventAdapter(d: AdapterDeps) {
     const variant = (typeof i.variant === "string" ? i.variant : undefined) ?? (typeof msgModel?.variant === "string" ? msgModel.variant : undefined)
     const agent = typeof o.message.agent === "string" ? o.message.agent : typeof i.agent === "string" ? i.agent : undefined
     t.failFast = undefined
+    t.routeAbort = undefined
     if (!model) return d.feed(sessionID, { type: "user-message", id: messageID, agent })
     const primary: ModelChoice = variant ? { ...model, variant } : model
     const routed = route(t, primary, agent, files)
     for (const k of files) t.facts.attachments.add(k)
-    if (routed && msgModel && typeof msgModel === "object") {
+    // The first message of a session a TUI shows: the TUI adopts the model stored on it as its selection, for
+    // good (measured, 1.18.33). So it keeps the user's model, and its request is stopped before it is sent
+    // (chat.params) and replayed on the routed model. Elsewhere the stored model is changed in place.
+    const deferred = !!routed && d.deferFirstRoute && t.m.turns.length === 0 && !t.m.parentID
+    if (routed && deferred) t.routeAbort = messageID
+    else if (routed && msgModel && typeof msgModel === "object") {
       // Mutate in place (the host ignores a replaced object) and keep the variant.
       msgModel.providerID = routed.to.providerID
       msgModel.modelID = routed.to.modelID
       if (routed.to.variant) msgModel.variant = routed.to.variant
     }
-    d.feed(sessionID, { type: "user-message", id: messageID, model: primary, agent, routed })
+    d.feed(sessionID, { type: "user-message", id: messageID, model: primary, agent, routed: routed && { ...routed, deferred } })
   }
 
   /** A turn about to be sent to a cooling model moves to the next healthy one of its chain first. */

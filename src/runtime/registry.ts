@@ -19,6 +19,8 @@ export type Tracked = {
   lastEvent?: string
   /** run mode: the next chat.params of this session fails the turn fast with this message */
   failFast?: string
+  /** a pre-routed first message (its id): its request is stopped at chat.params (an abort) and replayed on the routed model */
+  routeAbort?: string
   /** pre-route notices already shown in this session (once per primary → fallback pair) */
   noticed: Set<string>
   /** what the session's conversation needs from a model (capability checks; see needsOf) */

@@ -159,6 +159,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     feed,
     notify: (sessionID, notice) => runner.run(registry.track(sessionID), [{ type: "notice", notice }]),
     capabilities: catalogue.caps,
+    deferFirstRoute: (d.mode ?? "serve") !== "run",
   })
 
   const delegation = createDelegation({
@@ -260,7 +261,24 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       if (typeof sessionID !== "string") return
       watchRequest(sessionID, input)
       const t = registry.get(sessionID)
-      if (d.logger.tracing) d.logger.trace({ hook: "chat.params", session: sessionID, failFast: !!t?.failFast })
+      if (d.logger.tracing) d.logger.trace({ hook: "chat.params", session: sessionID, failFast: !!t?.failFast, routeAbort: !!t?.routeAbort })
+      const { agent, message: userMessage } = input as { agent?: unknown; message?: { id?: unknown } }
+      const forMessage = typeof userMessage?.id === "string" ? userMessage.id === t?.routeAbort : true
+      if (t?.routeAbort && forMessage && !(typeof agent === "string" && UNWATCHED_AGENTS.has(agent))) {
+        const messageID = t.routeAbort
+        t.routeAbort = undefined
+        try {
+          feed(sessionID, { type: "route-stopped", id: messageID })
+        } catch (err) {
+          d.logger.errorOnce("route-stopped", "recording a stopped request failed", err)
+        }
+        // Words of the host's retry pattern in this text ("overloaded", "rate limit", 5xx digits, … also in
+        // model ids) make the host retry the request instead of ending it (measured, 1.18.33): keep it neutral.
+        const text = "runtime fallback: this turn moves to the next model of its chain before sending"
+        // Deliberate: the host ends a request whose chat.params throws an AbortError as aborted (a
+        // MessageAbortedError, no error toast), before anything is sent; the core then replays the turn.
+        throw new DOMException(text, "AbortError")
+      }
       if (!t?.failFast) return
       const message = t.failFast
       t.failFast = undefined

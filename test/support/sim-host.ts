@@ -20,6 +20,8 @@ export type SimBehaviour = "ok" | "quota" | "credits" | "transient" | "overloade
 export type Hooks = {
   event(input: { event: unknown }): Promise<void>
   chatMessage(input: unknown, output: unknown): Promise<void>
+  /** called before each model request; an AbortError it throws ends the run as aborted, nothing sent */
+  chatParams?(input: unknown, output: unknown): Promise<void>
 }
 
 type Model = { providerID: string; modelID: string }
@@ -123,6 +125,13 @@ export function createSimHost(o: { clock: ManualClock; behaviourOf: (modelID: st
     r.waiting = false
     later(s.id, between(10, 50), async () => {
       if (s.run !== r || r.ending) return
+      try {
+        await hooks!.chatParams?.({ sessionID: s.id, agent: "build", model: { id: r.model.modelID, providerID: r.model.providerID }, message: { id: r.user.id } }, { temperature: 0, options: {} })
+      } catch (err) {
+        if ((err as { name?: unknown })?.name === "AbortError") return stopBeforeSending(s, r)
+        throw err
+      }
+      if (s.run !== r || r.ending) return
       switch (r.behaviour) {
         case "ok":
         case "slow":
@@ -185,6 +194,19 @@ export function createSimHost(o: { clock: ManualClock; behaviourOf: (modelID: st
         if (s.run === r) s.run = undefined
         await idle(s)
       })
+    })
+  }
+
+  /** chat.params threw an AbortError: the host ends the run as aborted, and no request is made. */
+  async function stopBeforeSending(s: SimSession, r: Run) {
+    r.ending = true
+    const error = { name: "MessageAbortedError", data: { message: "Aborted" } }
+    await emit("session.error", { sessionID: s.id, error })
+    await idle(s)
+    later(s.id, between(11, 350), async () => {
+      await emit("message.updated", { sessionID: s.id, info: row(s, r, { time: { created: o.clock.now(), completed: o.clock.now() }, error }) })
+      if (s.run === r) s.run = undefined
+      await idle(s)
     })
   }
 

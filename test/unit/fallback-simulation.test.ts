@@ -21,7 +21,7 @@ const PRIMARIES = ["ok-1", "quota-1", "credits-1", "transient-1", "overloaded-1"
 const FALLBACKS = ["quota-2", "credits-2", "ok-2", "overloaded-2", "ok-3", "midstream-2"]
 const behaviourOf = (m: string): SimBehaviour => m.split("-")[0] as SimBehaviour
 
-type TurnRecord = { session: string; userID?: string; model: string; excluded: boolean; internal: number; notices: number }
+type TurnRecord = { session: string; userID?: string; model: string; excluded: boolean; internal: number; notices: number; stoppedWhileEnding?: boolean }
 
 async function simulate(seed: number, steps: number) {
   const random = mulberry32(seed)
@@ -51,7 +51,12 @@ async function simulate(seed: number, steps: number) {
     toast(variant, message, opts) {
       if (debug) console.log(clock.now() % 1_000_000, "TOAST", opts?.session, variant, message)
       if (variant !== "error") return
-      const t = opts?.session ? current.get(opts.session) : undefined
+      // A terminal notice can come after the user stopped a turn whose failed run was still ending and typed the
+      // next prompt: it belongs to that stopped turn (the latest of the session whose model it names first).
+      const first = /Tried: sim\/(\S+?)[\s,(]/.exec(message)?.[1]
+      const now = opts?.session ? current.get(opts.session) : undefined
+      const own = opts?.session ? turns.filter((x) => x.session === opts.session && x.model === first).at(-1) : undefined
+      const t = own && own !== now && own.stoppedWhileEnding ? own : now
       if (!t) violations.push(`terminal notice without a turn: ${message}`)
       else t.notices += 1
     },
@@ -68,6 +73,7 @@ async function simulate(seed: number, steps: number) {
       if (debug) console.log(clock.now() % 1_000_000, "CHAT", (i as any).sessionID, JSON.stringify((i as any).model), (o as any).parts?.length)
       return hooks["chat.message"]!(i as any, o as any)
     },
+    chatParams: (i, o) => hooks["chat.params"]!(i as any, o as any),
   })
 
   function checkCall(c: InternalCall) {
@@ -123,6 +129,7 @@ async function simulate(seed: number, steps: number) {
       if (t) t.excluded = true
       // An abort while a failed run is ending changes nothing the plugin can see (known limit, AGENTS.md).
       if (!sim.ending(sid)) blocked.set(sid, "a user abort")
+      else if (t) t.stoppedWhileEnding = true
       if (debug) console.log(clock.now() % 1_000_000, "USER-ABORT", sid)
       await sim.userAbort(sid)
     } else if (r < 0.71) {

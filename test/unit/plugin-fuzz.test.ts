@@ -10,7 +10,8 @@
 // rejection, never (hang), or later (settled at a random step). The clock moves between steps.
 //
 // Checked after every case:
-//   - no hook throws or rejects (chat.params may throw only under `opencode run`; this is serve mode);
+//   - no hook throws or rejects, except chat.params stopping a deferred first message with an AbortError (its
+//     other throw, fail-fast, is only for `opencode run`; this is serve mode);
 //   - no unhandled promise rejection (a process listener is installed; note that `bun test` itself takes
 //     unhandled rejections first and fails the running test, which the canary test below proves);
 //   - after every session is deleted and the clock has run on, the state is empty: runtime.inspect() sessions
@@ -306,7 +307,10 @@ function call(w: World, name: HookName, input: unknown, output?: unknown) {
     return
   }
   if (result && typeof (result as Promise<unknown>).then === "function")
-    (result as Promise<unknown>).then(undefined, (err: unknown) => w.problems.push(`hook ${name} rejected: ${err instanceof Error ? err.message : String(err)}`))
+    (result as Promise<unknown>).then(undefined, (err: unknown) => {
+      if (name === "chat.params" && err instanceof DOMException && err.name === "AbortError") return // deliberate: a deferred first message
+      w.problems.push(`hook ${name} rejected: ${err instanceof Error ? err.message : String(err)}`)
+    })
 }
 
 const clone = <T>(v: T): T => {
