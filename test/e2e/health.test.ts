@@ -147,6 +147,7 @@ describe("a provider account and a shared circuit breaker, in one process", () =
     }
     // The host retries a 503 itself; each session that reaches the model sends it a few attempts, and the
     // fourth failed attempt across sessions opens the breaker.
+    console.log(`requests to the overloaded model per session: ${counts.join(", ")}`)
     const open = counts.findIndex((n) => n === 0)
     expect(open).toBeGreaterThan(0)
     expect(counts.slice(open)).toEqual(new Array(5 - open).fill(0))

@@ -103,7 +103,8 @@ describe("the run lifecycle across turns", () => {
   beforeAll(async () => {
     w = await startWorld({
       label: "lifecycle",
-      config: { chains: { default: ["fake/backup-model"], models: { "fake/quota-x-model": ["fake/credits-x-model"] } }, cooldown: { baseMs: 20_000 } },
+      // every fake model shares the provider id "fake": a 402 cools only its model here (provider scope: health.test.ts)
+      config: { chains: { default: ["fake/backup-model"], models: { "fake/quota-x-model": ["fake/credits-x-model"] } }, cooldown: { baseMs: 20_000, scope: { payment_required: "model" } } },
       models: ["quota-x-model", "credits-x-model", "credits-r-model", "follow-model"],
       script: {
         // the first request streams slowly (the first turn), the next one (the queued follow-up) is a 402

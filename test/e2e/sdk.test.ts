@@ -45,7 +45,10 @@ function buildConfig() {
       const to = answerer(pid, c)
       models[`${pid}/${failing(pid, c.prefix)}`] = [`${to.pid}/${to.model}`]
     }
-  return { chains: { default: ["fake/backup-model"], models } }
+  // One host serves every case, and each provider has several failing models: a credits or key failure would
+  // cool its whole provider (the default scope) and later cases would never reach that SDK. Scope is tested in
+  // health.test.ts; here every cooldown covers its own model.
+  return { chains: { default: ["fake/backup-model"], models }, cooldown: { scope: { payment_required: "model", auth: "model" } } }
 }
 
 function declaredModels(pid: Pid): string[] {
