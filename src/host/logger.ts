@@ -4,6 +4,7 @@
 // secrets here: callers log ids, model names, codes and redacted failure messages only.
 import { appendFileSync } from "node:fs"
 import type { HostClient, LogBody, ToastBody } from "./client.ts"
+import { redact } from "../failure/redact.ts"
 
 export const SERVICE = "runtime-fallback"
 export const PREFIX = "runtime-fallback"
@@ -64,7 +65,8 @@ export function createLogger(o: LoggerOptions): Logger {
       }
     },
     errorOnce(key, message, error) {
-      const detail = error instanceof Error ? error.message : String(error)
+      // A thrown message may quote a request (a key, a token): redacted like a provider message.
+      const detail = redact(error instanceof Error ? error.message : String(error))
       const first = !seen.has(key)
       if (first && seen.size < 256) seen.add(key)
       logger.log(first ? "error" : "debug", `${message}: ${detail}`)
