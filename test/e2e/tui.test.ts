@@ -114,8 +114,13 @@ describe("the real TUI", () => {
         expect(fake.requests.filter((r) => r.model === "credits-n1-model")).toHaveLength(failed) // 0 requests to it
         // while the pre-routed turn runs the selector may show the model answering; once it settled, the user's again
         await tui.waitForScreen((x) => modelLine(x).includes("credits-n1-model"), 15_000, "the user's model selected after the turn")
-        tui.send("/fallback")
-        const s = await tui.waitForScreen((x) => x.includes("Runtime fallback status") && x.includes("Cooling down"), 60_000, "the status")
+        // Enter on the command list completes a server command ("/fallback "); the next Enter runs it.
+        tui.type("/fallback")
+        await tui.waitForScreen((x) => x.includes("/fallback"), 10_000, "the typed command")
+        tui.key("Enter")
+        const shown = (x: string) => x.includes("Runtime fallback status") && x.includes("Cooling down")
+        await tui.waitForScreen(shown, 3_000, "the status").catch(() => tui.key("Enter"))
+        const s = await tui.waitForScreen(shown, 60_000, "the status")
         expect(s).toContain("fake/credits-n1-model: out of credits")
       } finally {
         await tui.stop()
