@@ -122,6 +122,7 @@ describe("the real TUI", () => {
         await tui.waitForScreen(shown, 3_000, "the status").catch(() => tui.key("Enter"))
         const s = await tui.waitForScreen(shown, 60_000, "the status")
         expect(s).toContain("fake/credits-n1-model: out of credits")
+        expect(s).toContain("answered by fake/backup-model") // the rescued (pre-routed) turn of this session
       } finally {
         await tui.stop()
       }
