@@ -14,11 +14,15 @@ export type HopPath = "402" | "429 quota"
 export type HopRun = { path: HopPath; temperature: "cold" | "warm"; run: number; hops: number[]; answered: boolean; problem?: string }
 export type HopsResult = { runs: HopRun[]; ms: number }
 
+// Every chain entry is a model of the one fake provider: each 402 cools only its model, so a turn makes three
+// hops (a provider-wide cooldown would skip the rest of the chain; that has its own e2e test).
+const MODEL_SCOPE = { scope: { payment_required: "model" } }
+
 const PREFIX: Record<HopPath, string> = { "402": "credits", "429 quota": "quota" }
 const chainOf = (path: HopPath, tag: string) => [1, 2, 3].map((k) => `${PREFIX[path]}-${tag}h${k}-model`)
 
 function config(chain: string[]): string {
-  return JSON.stringify({ chains: { models: { [`fake/${chain[0]}`]: [...chain.slice(1).map((m) => `fake/${m}`), "fake/backup-model"] } } })
+  return JSON.stringify({ chains: { models: { [`fake/${chain[0]}`]: [...chain.slice(1).map((m) => `fake/${m}`), "fake/backup-model"] } }, cooldown: MODEL_SCOPE })
 }
 
 /** One turn down the chain; hop k = the k-th dispatch decision → the k-th model after the first one's request. */
@@ -63,7 +67,7 @@ export async function benchHops(o: { runs?: number; log?: (line: string) => void
       }
       const chains = Array.from({ length: runs }, (_, i) => chainOf(path, `w${i + 1}`))
       const allModels = [...chains.flat(), "backup-model", "ok-model"]
-      const merged = JSON.stringify({ chains: { models: Object.fromEntries(chains.map((c) => [`fake/${c[0]}`, [...c.slice(1).map((m) => `fake/${m}`), "fake/backup-model"]])) } })
+      const merged = JSON.stringify({ chains: { models: Object.fromEntries(chains.map((c) => [`fake/${c[0]}`, [...c.slice(1).map((m) => `fake/${m}`), "fake/backup-model"]])) }, cooldown: MODEL_SCOPE })
       const host = await startHost({ provider: fake, models: allModels, files: { "config/opencode/runtime-fallback.jsonc": merged }, label: "bench-hops-warm" })
       try {
         const warm = await host.createSession("warm-up")

@@ -47,7 +47,9 @@ export type RecoveryResult = { runs: number; results: RunResult[]; hostStartMs: 
 
 const PLUGIN_CONFIG = `// written by script/bench/recovery.ts
 {
-  "chains": { "default": ["fake/${BACKUP_MODEL}"] }
+  "chains": { "default": ["fake/${BACKUP_MODEL}"] },
+  // one fake provider serves every model: a 402 cools only its model, so runs do not pre-route each other
+  "cooldown": { "scope": { "payment_required": "model" } }
 }
 `
 

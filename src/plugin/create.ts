@@ -129,6 +129,7 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
   const gate = createPromptGate({ client, clock, log: (level, message, extra) => logger.log(level, `gate: ${message}`, extra) })
   const facts = deps.facts ?? runningHostFacts(logger)
   const runtime = createRuntime({ client, rawClient: input.client, directory: input.directory, config, clock, random: deps.random, logger, health, gate, mode: deps.mode ?? detectHostMode(), facts })
+  const onDelta = runtime.streamDelta
   const cfg = config
   /** Another mechanism re-sends failed turns and `neighbours` is "yield": this plugin does nothing on failures. */
   let standBack: Neighbour | undefined
@@ -160,9 +161,9 @@ export function createInstance(input: Pick<PluginInput, "client" | "directory">,
     },
     event: async (i) => {
       // Hot path: the host calls this once per streamed token. Only the stall watch hears of it.
-      const e = (i as { event?: { type?: unknown; properties?: { sessionID?: unknown; delta?: unknown } } } | undefined)?.event
+      const e = (i as { event?: { type?: unknown; properties?: { sessionID?: unknown } } } | undefined)?.event
       if (e?.type === "message.part.delta") {
-        if (!standBack && e.properties?.delta) runtime.streamDelta(e.properties.sessionID)
+        if (!standBack) onDelta(e.properties?.sessionID)
         return
       }
       if (standBack) return

@@ -251,9 +251,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       }
     },
 
-    streamDelta(sessionID) {
-      if (!disposed && typeof sessionID === "string") stall.activity(sessionID)
-    },
+    // Per streamed token: the watch's map lookup alone (an unknown or non-string id finds nothing; dispose empties it).
+    streamDelta: (sessionID) => stall.activity(sessionID as string),
 
     chatParams(input) {
       if (disposed) return
