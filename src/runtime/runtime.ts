@@ -258,8 +258,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       if (disposed) return
       const sessionID = (input as { sessionID?: unknown } | undefined)?.sessionID
       if (typeof sessionID !== "string") return
-      watchRequest(sessionID, input)
       const t = registry.get(sessionID)
+      // Only a tracked session's request can be rescued (the core acts on tracked sessions alone): an unknown
+      // one gets no watch, which would otherwise live on until its timer fired.
+      if (t) watchRequest(sessionID, input)
       if (d.logger.tracing) d.logger.trace({ hook: "chat.params", session: sessionID, failFast: !!t?.failFast, routeAbort: !!t?.routeAbort })
       const { agent, message: userMessage } = input as { agent?: unknown; message?: { id?: unknown } }
       const forMessage = typeof userMessage?.id === "string" ? userMessage.id === t?.routeAbort : true
