@@ -102,13 +102,14 @@ describe("two processes sharing the state file", () => {
     const held = tryLock(`${file}.lock`, { staleMs: 10_000, node: "other", now: () => clock.now() })
     const a = proc(file, clock, "a")
     a.health.recordFailure(M, f("auth"), clock.now())
-    expect(a.store.pending()).toBe(1)
+    expect(a.store.pending()).toBe(2) // the account's cooldown and the model's own
     expect(a.health.cooling(M, clock.now())?.code).toBe("auth") // known locally at once
     expect(readStateFile(file).status).toBe("missing")
     if (held.ok) held.release()
     clock.advance(100)
     expect(a.store.pending()).toBe(0)
     expect(readStateFile(file).state.entries.get("p/*")?.code).toBe("auth")
+    expect(readStateFile(file).state.entries.get(`p/${M.modelID}`)?.scope).toBe("model")
   })
   test("the state file deleted by hand: both processes forget", () => {
     const file = join(tmp(), "h.json")

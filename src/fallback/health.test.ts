@@ -99,11 +99,16 @@ describe("recordSuccess(model, attemptStartedAt)", () => {
     h.recordSuccess(M, NOW, NOW + 20)
     expect(h.cooling(M, NOW + 30)?.code).toBe("model_missing")
   })
-  test("a success on any model of a provider ends the provider's cooldown recorded before it", () => {
+  test("a success on another model of a provider ends the account's cooldown; the model that failed keeps its own", () => {
     const h = createModelHealth(policy)
     h.recordFailure(M, f("payment_required"), NOW)
+    const M3 = { providerID: M.providerID, modelID: "third" }
+    expect(h.cooling(M3, NOW + 1)?.scope).toBe("provider")
     h.recordSuccess(M2, NOW + 5, NOW + 6)
-    expect(h.cooling(M, NOW + 7)).toBeUndefined()
+    expect(h.cooling(M3, NOW + 7)).toBeUndefined()
+    expect(h.cooling(M, NOW + 7)).toMatchObject({ scope: "model", code: "payment_required" })
+    h.recordSuccess(M, NOW + 8, NOW + 9) // and its own later success ends that
+    expect(h.cooling(M, NOW + 10)).toBeUndefined()
   })
   test("the legacy call without a time uses the latest time seen", () => {
     const h = createModelHealth(policy)

@@ -11,7 +11,8 @@
 //   recordFailure(model, failure, now)   a failure with a cooling code (quota, payment, missing model, auth).
 //   recordTransient(model, failure, now) every failed attempt with a transient code (overloaded, 5xx, timeout).
 //   recordSuccess(model, attemptStartedAt, now) an attempt on `model` completed; `attemptStartedAt` is when
-//                          that attempt was sent. Clears only what was recorded before it started.
+//                          that attempt was sent. Clears only what was recorded before it started (its own
+//                          cooldown and its provider account's; a model that failed keeps its own).
 import { redact } from "../failure/redact.ts"
 import type { Failure, FailureCode } from "../failure/types.ts"
 import { modelKey, type ModelRef } from "../payload/model.ts"
@@ -136,6 +137,17 @@ export function createModelHealth(policy: CooldownPolicy, o: HealthOptions = {})
     return stored(model, now) ?? fromBreaker(model, now, admit)
   }
 
+  function cool(model: ModelRef, failure: Failure, scope: CooldownScope, now: number): CooldownEntry {
+    const key = scope === "provider" ? providerKey(model.providerID) : modelKey(model)
+    const prev = state.entries.get(key)
+    const strikes = prev && prev.source !== "breaker" ? Math.min(prev.strikes + 1, 1_000) : 1
+    const until = cooldownUntil(policy, failure, strikes, now)
+    const entry: CooldownEntry = { key, scope, model: modelKey(model), code: failure.code, message: redact(failure.message), until, strikes, ...hlc.tick(now) }
+    if (typeof failure.resetAt === "number" && failure.resetAt > now) entry.resetAt = until
+    record({ type: "cool", entry }, now)
+    return state.entries.get(key) ?? entry
+  }
+
   return {
     cooling: (model, now) => check(model, now, true),
     peek: (model, now) => check(model, now, false),
@@ -143,15 +155,10 @@ export function createModelHealth(policy: CooldownPolicy, o: HealthOptions = {})
       if (!COOLING_CODES.has(failure.code)) return undefined
       refresh(now)
       const scope = scopeOf(policy, failure.code)
-      const key = scope === "provider" ? providerKey(model.providerID) : modelKey(model)
-      const prev = state.entries.get(key)
-      const strikes = prev && prev.source !== "breaker" ? Math.min(prev.strikes + 1, 1_000) : 1
-      const until = cooldownUntil(policy, failure, strikes, now)
-      const stamp = hlc.tick(now)
-      const entry: CooldownEntry = { key, scope, model: modelKey(model), code: failure.code, message: redact(failure.message), until, strikes, ...stamp }
-      if (typeof failure.resetAt === "number" && failure.resetAt > now) entry.resetAt = until
-      record({ type: "cool", entry }, now)
-      return state.entries.get(key) ?? entry
+      // An account failure cools the provider, and the model too: when another of its models answers, the
+      // account's cooldown ends (recordSuccess) and the model that failed stays cooling on its own.
+      if (scope === "provider") cool(model, failure, "model", now)
+      return cool(model, failure, scope, now)
     },
     recordTransient(model, failure, now, attemptStartedAt) {
       if (!breaker || !breakerCodes.has(failure.code)) return undefined

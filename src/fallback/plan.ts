@@ -95,19 +95,17 @@ function nextModel(turn: Turn, ctx: Ctx, f: Failure | undefined): { next?: Model
 }
 
 /**
- * When nothing healthy is left, one more model of a provider whose account is cooling (credits, a refused key)
- * is tried before giving up: an account-wide cooldown is a guess from one model's failure (free models, plans
- * that cover some models), and one request is cheaper than a lost turn. Once per provider per turn: a second
- * account failure there confirms the guess.
+ * When nothing healthy is left, the models of a provider whose account is cooling (credits, a refused key) are
+ * tried in chain order before giving up: an account-wide cooldown is a guess from one model's failure (free
+ * models, plans that cover some models), and a failed request is cheaper than a lost turn. Each costs one
+ * dispatch, so `limits.maxDispatchesPerTurn` bounds the walk; a model that failed itself is never among them.
  */
 function lastResort(turn: Turn, ctx: Ctx, order: ModelChoice[], excluded: (m: ModelChoice) => boolean, needs: TurnNeeds | undefined): ModelChoice | undefined {
-  const accountFailures = (providerID: string) =>
-    turn.tried.filter((t) => t.model.providerID === providerID && COOLING_CODES.has(t.code) && scopeOf(ctx.config.cooldown, t.code) === "provider").length
+  const accountFailed = (providerID: string) => turn.tried.some((t) => t.model.providerID === providerID && COOLING_CODES.has(t.code) && scopeOf(ctx.config.cooldown, t.code) === "provider")
   for (const m of order) {
     if (excluded(m) || sameModel(m, turn.attempt.model) || unfit(ctx.capabilities?.(m), needs)) continue
     const c = ctx.peek(m)
-    const accountWide = c ? c.scope === "provider" && c.source !== "breaker" : accountFailures(m.providerID) > 0
-    if (accountWide && accountFailures(m.providerID) <= 1) return m
+    if (c ? c.scope === "provider" && c.source !== "breaker" : accountFailed(m.providerID)) return m
   }
   return undefined
 }

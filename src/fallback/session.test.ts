@@ -311,14 +311,16 @@ describe("cooldown scopes", () => {
     const config = { chains: { default: ["p/a2"] } }
     expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([A2])
   })
-  test("a second account failure on that provider confirms it: no third model of it, the turn is exhausted", () => {
+  test("the walk goes on down the chain while nothing else is left: a second account failure, then the third model", () => {
     const A3 = { providerID: "p", modelID: "a3" }
     const config = { chains: { default: ["p/a2", "p/a3"] } }
     const second = credits402("u1", "b1", A2).slice(1).map((i) => (i.type === "assistant" ? { ...i, parentID: "r1", model: A2 } : i))
-    const { effects, state } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", A2), ...second], ctx({ config }))
-    expect(dispatches(effects).map((d) => d.model)).toEqual([A2])
-    expect(dispatches(effects).map((d) => d.model)).not.toContainEqual(A3)
-    expect(turnByID(state, "u1")?.phase).toEqual({ name: "settled", outcome: "exhausted" })
+    const { effects } = drive([user(), ...credits402(), accepted(), { type: "internal-message", id: "r1" }, row("b1", "r1", A2), ...second], ctx({ config }))
+    expect(dispatches(effects).map((d) => d.model)).toEqual([A2, A3])
+  })
+  test("a healthy model of another provider still comes first: the cooling account's models get 0 requests", () => {
+    const config = { chains: { default: ["p/a2", "p/a3", "q/b"] } }
+    expect(dispatches(drive([user(), ...credits402()], ctx({ config })).effects).map((d) => d.model)).toEqual([B])
   })
   test("cooldown.scope overrides the default per code", () => {
     const config = { chains: { default: ["p/a2", "q/b"] }, cooldown: { scope: { payment_required: "model" } } }

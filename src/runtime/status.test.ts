@@ -45,6 +45,14 @@ describe("the /fallback command", () => {
     expect(statusCommand({ ...all, args: "" })).toContain("Cooling down (every session):\n- nothing")
     expect(statusCommand(input("reset"))).toContain("Say what to reset")
   })
+  test("an account failure is one line (the account), though its model cools too; reset names the model", () => {
+    const health = createModelHealth(config.cooldown)
+    health.recordFailure(A, { code: "payment_required", action: "fallback", retryable: true, message: "402", rule: "r", reason: "r" }, NOW - 1_000)
+    const text = statusCommand({ ...input(), health })
+    expect(text).toMatch(/- p\/\* \(the whole provider account\): out of credits.*reset p\/a/)
+    expect(text).not.toMatch(/^- p\/a:/m)
+    expect(statusCommand({ ...input("reset all"), health })).toContain("Reset: 1 cooldown cleared.")
+  })
   test("registered through the config hook unless the user has a command of that name", () => {
     const cfg: { command?: Record<string, unknown> } = {}
     registerStatusCommand(cfg)

@@ -44,7 +44,7 @@ export function statusCommand(o: StatusInput): string {
     lines.push(`- chain${latest.agent ? ` of agent ${latest.agent}` : ""} for ${describeModel(latest.primary)}: ${order.map(describeModel).join(" → ")}${source === "none" ? " (no fallback configured)" : ` (from chains.${source === "agent" ? `agents.${latest.agent}` : source === "model" ? "models" : "default"})`}`)
   }
   lines.push("", "Cooling down (every session):")
-  const cooling = o.health.entries(o.now).filter((e) => e.until > o.now)
+  const cooling = shownCooldowns(o.health, o.now)
   if (!cooling.length) lines.push("- nothing")
   for (const e of cooling.sort((a, b) => a.until - b.until))
     lines.push(`- ${e.key}${e.scope === "provider" ? " (the whole provider account)" : ""}: ${reasonText(e.code)}${e.source === "breaker" ? " (circuit breaker)" : ""}, until ${new Date(e.until).toISOString().slice(11, 16)} UTC (${formatWait(e.until - o.now)}); reset: /${STATUS_COMMAND} reset ${e.key.endsWith("/*") ? e.model : e.key}`)
@@ -71,10 +71,17 @@ function turnLine(t: Turn): string {
   return `${outcome} after ${tried}`
 }
 
+/** Live cooldowns, one line each: an account failure also cools its model, and the account's line says it all. */
+function shownCooldowns(health: StatusInput["health"], now: number) {
+  const live = health.entries(now).filter((e) => e.until > now)
+  const accounts = new Set(live.filter((e) => e.scope === "provider").map((e) => e.model))
+  return live.filter((e) => !(e.scope === "model" && e.source !== "breaker" && accounts.has(e.key)))
+}
+
 function reset(o: StatusInput, what: string | undefined): string {
   const now = o.now
   if (!what) return `Say what to reset: /${STATUS_COMMAND} reset <provider/model> or /${STATUS_COMMAND} reset all.`
-  const entries = o.health.entries(now).filter((e) => e.until > now)
+  const entries = shownCooldowns(o.health, now)
   const models: ModelChoice[] =
     what === "all"
       ? entries.map((e) => parseModelString(e.model)).filter((m): m is ModelChoice => !!m)

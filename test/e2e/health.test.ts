@@ -120,7 +120,9 @@ describe("a provider account and a shared circuit breaker, in one process", () =
       config: {
         // (the overloaded model is on a provider of its own: the 402 test cools the whole "fake" account)
         chains: { models: { "fake/credits-t1-model": ["fake/ok-t2-model", "alt/alt-model"], "busy/overloaded-b1-model": ["alt/alt-model"] } },
-        breaker: { failures: 4, windowMs: 120_000, cooldownMs: 4_000 },
+        // long enough that sessions 4 and 5 both start while it is open on a loaded machine (a pre-routed first
+        // message is stopped and replayed, which takes a few seconds there)
+        breaker: { failures: 4, windowMs: 120_000, cooldownMs: 15_000 },
       },
       models: ["credits-t1-model", "ok-t2-model"],
       host: { extraProviders: { alt: ["alt-model"], busy: ["overloaded-b1-model"] } },
@@ -154,7 +156,7 @@ describe("a provider account and a shared circuit breaker, in one process", () =
     expect(toasts(w.host).some((t) => t.message.startsWith(`busy/${model} is cooling down (overloaded`))).toBe(true)
     // after the breaker's cooldown (waited for as a precondition), the next turn probes the model, the one
     // after it does not while the probe is out
-    await Bun.sleep(4_500)
+    await Bun.sleep(15_500)
     const probe = await w.host.createSession("probe")
     await w.host.prompt(probe, "hello", `busy/${model}`)
     await w.fake.waitForRequest((r) => r.sessionID === probe && r.model === model, 60_000)
@@ -162,5 +164,29 @@ describe("a provider account and a shared circuit breaker, in one process", () =
     await runTurn(w, other, "hello", `busy/${model}`, 120_000)
     expect(sent(other)).toBe(0)
     await w.host.waitForIdle(probe, 120_000)
+  })
+})
+
+describe("an account cooldown with nothing else left in the chain", () => {
+  let w: World
+  beforeAll(async () => {
+    w = await startWorld({
+      label: "last-resort",
+      // default scopes: a 402 cools the whole "fake" account, and every entry of this chain is on it
+      config: { chains: { models: { "fake/credits-w1-model": ["fake/credits-w2-model", "fake/ok-w3-model"] } } },
+      models: ["credits-w1-model", "credits-w2-model", "ok-w3-model"],
+    })
+  }, 120_000)
+  afterAll(() => stopWorld(w))
+
+  test("the account's other models are tried in chain order; once one answers, only the models that failed stay cooling", async () => {
+    const sid = await w.host.createSession("walk")
+    const msgs = await runTurn(w, sid, "hello", "fake/credits-w1-model")
+    expect(w.fake.requests.filter((r) => r.sessionID === sid).map((r) => `${r.model}:${r.status}`)).toEqual(["credits-w1-model:402", "credits-w2-model:402", "ok-w3-model:200"])
+    expect(replyText(assistantReplies(msgs)[0])).toBe("Hello from fake model ok-w3-model.")
+    // a new turn on the first model skips both failed models (0 requests) and goes to the one that answered
+    const next = await w.host.createSession("after")
+    await runTurn(w, next, "hello", "fake/credits-w1-model")
+    expect(w.fake.requests.filter((r) => r.sessionID === next && r.model !== "title-model").map((r) => `${r.model}:${r.status}`)).toEqual(["ok-w3-model:200"])
   })
 })
