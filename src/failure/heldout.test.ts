@@ -37,16 +37,16 @@ describe("held-out corpus", () => {
     for (const [, make] of FORMS) expect(scoreCorpus(rows, make, classify).moved).toEqual([])
   })
 
-  // The bare retry-status string carries the message alone. Where that message cannot tell (OpenRouter's
-  // "Provider returned error" without its nested raw error; Gemini's quota text without a window, a wait or a
-  // quota id), the classifier keeps retrying: the host retries anyway, and the final session.error carries the
-  // body that decides. So a bare-form miss may only ever be a retry, never a move or a stop.
-  test("bare retry-status form: at least 96 % on the issue-12 part, 97 % on the whole file, and every miss is a retry", () => {
+  // The bare retry-status string carries the message alone. Where that message cannot tell (a gateway's bare
+  // "Provider returned error" with no upstream text; Gemini's quota text without a window, a wait or a quota id),
+  // the classifier keeps retrying: the host retries anyway, and the final session.error carries the body that
+  // decides. So a bare-form miss may only ever be a retry, never a move or a stop.
+  test("bare retry-status form: at least 98 % on the whole file and on its issue-12 part, and every miss is a retry", () => {
     const all = scoreCorpus(rows, bareForm, classify)
     const part = scoreCorpus(fresh, bareForm, classify)
-    if (all.accuracy < 0.97 || part.accuracy < 0.96) console.error(all.misses.join("\n"))
-    expect(all.accuracy).toBeGreaterThanOrEqual(0.97)
-    expect(part.accuracy).toBeGreaterThanOrEqual(0.96)
+    if (all.accuracy < 0.98 || part.accuracy < 0.98) console.error(all.misses.join("\n"))
+    expect(all.accuracy).toBeGreaterThanOrEqual(0.98)
+    expect(part.accuracy).toBeGreaterThanOrEqual(0.98)
     expect(bareMisses(rows).filter((m) => m.action !== "retry")).toEqual([])
   })
 })

@@ -43,18 +43,47 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 }
 
-/** The AI SDK (openai-compatible) takes `error.message` from a JSON body, else the status text. */
-function sdkMessage(status: number, body: string): string {
+/** The first non-empty text under message/error/detail/details/msg, reading JSON strings as they come. */
+function nestedText(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    try {
+      const inner = JSON.parse(value)
+      return inner && typeof inner === "object" ? nestedText(inner) : value
+    } catch {
+      return value
+    }
+  }
+  if (!value || typeof value !== "object") return undefined
+  for (const key of ["message", "error", "detail", "details", "msg"]) {
+    const v = (value as Record<string, unknown>)[key]
+    const text = typeof v === "string" ? v || undefined : nestedText(v)
+    if (text) return text
+  }
+  return undefined
+}
+
+/**
+ * The AI SDK (openai-compatible) takes `error.message` from a JSON body, else the status text. OpenRouter's own
+ * SDK, as bundled in the host, instead reads the upstream error inside `error.metadata` and writes
+ * "[<provider_name>] <upstream message>" (recorded from the real host: test/fixtures/sdk/openrouter-overloaded).
+ */
+function sdkMessage(provider: string, status: number, body: string): string {
   try {
     const parsed = JSON.parse(body)
-    if (parsed && typeof parsed.error?.message === "string") return parsed.error.message
+    const error = parsed?.error
+    if (provider === "openrouter" && typeof error?.message === "string" && error.metadata && typeof error.metadata === "object") {
+      const name = typeof error.metadata.provider_name === "string" && error.metadata.provider_name ? [`[${error.metadata.provider_name}]`] : []
+      const upstream = nestedText(error.metadata.raw)
+      return [...name, upstream && upstream !== error.message ? upstream : error.message].join(" ")
+    }
+    if (typeof error?.message === "string") return error.message
   } catch {}
   return STATUS_TEXT[status] ?? `HTTP ${status}`
 }
 
 /** The host then appends body details when the SDK only had a status text (opencode provider/error.ts). */
-function hostMessage(status: number, body: string): string {
-  const k = sdkMessage(status, body)
+function hostMessage(provider: string, status: number, body: string): string {
+  const k = sdkMessage(provider, status, body)
   if (k !== STATUS_TEXT[status]) return k
   try {
     const y = JSON.parse(body)
@@ -70,7 +99,7 @@ export function apiErrorForm(row: CorpusRow): unknown {
   return {
     name: "APIError",
     data: {
-      message: hostMessage(s, row.body),
+      message: hostMessage(row.provider, s, row.body),
       statusCode: s,
       isRetryable: s === 408 || s === 409 || s === 429 || s >= 500,
       responseHeaders: { "content-type": "application/json" },
@@ -80,7 +109,7 @@ export function apiErrorForm(row: CorpusRow): unknown {
 }
 
 export function bareStringForm(row: CorpusRow): string {
-  return row.status === null ? row.body : hostMessage(row.status, row.body)
+  return row.status === null ? row.body : hostMessage(row.provider, row.status, row.body)
 }
 
 /** The classifier's actions over rows in one form: accuracy, the misses, and transient rows moved to another model. */

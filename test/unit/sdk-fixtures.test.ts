@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { DEFAULT_CONFIG } from "../../src/config/schema.ts"
 import { classifyFailure, type FailureAction } from "../../src/failure/index.ts"
+import { apiErrorForm } from "../support/corpus.ts"
 import { FIXTURES_DIR, type Recorded } from "../support/fixtures.ts"
 
 const DIR = join(FIXTURES_DIR, "sdk")
@@ -108,6 +109,22 @@ describe("recorded SDK fixtures", () => {
   test("every SDK × scenario was recorded", () => {
     const want = Object.keys(MIDSTREAM).flatMap((p) => [...Object.keys(EXPECTED), "midstream"].map((s) => `${p}-${s}`))
     expect(recordings).toEqual(want.sort())
+  })
+
+  // The corpus scores (test/support/corpus.ts) build each row's host message from its status and body. That
+  // only means something if it is the message the real host writes: checked on every recorded APIError,
+  // including OpenRouter's "[<provider_name>] <upstream message>" for a "Provider returned error" body.
+  test("the corpus forms rebuild the real host's message from every recorded APIError body", () => {
+    let checked = 0
+    for (const name of recordings)
+      for (const s of signals(load(name))) {
+        const e = s.input as { name?: string; data?: { message?: string; statusCode?: number; responseBody?: string } }
+        if (s.form !== "session.error" || e.name !== "APIError" || !e.data?.responseBody || !e.data.statusCode) continue
+        const row = { provider: split(name)[0], status: e.data.statusCode, body: e.data.responseBody, expected: "fallback" as const, category: "", source: name }
+        expect(`${name}: ${(apiErrorForm(row) as { data: { message: string } }).data.message}`).toBe(`${name}: ${e.data.message}`)
+        checked++
+      }
+    expect(checked).toBeGreaterThanOrEqual(20)
   })
 
   test("every known miss names a recording and a form that exist", () => {
