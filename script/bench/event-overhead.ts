@@ -19,6 +19,8 @@ import { median } from "./stats.ts"
 export const FIXTURE = "long-stream"
 
 type Hook = (input: { event: unknown }) => Promise<void>
+/** Keeps the reader hook's read alive. */
+let readerSink: unknown
 type Rec = { kind: string; data: any }
 
 export type OverheadResult = {
@@ -31,6 +33,8 @@ export type OverheadResult = {
   /** ns per event, one entry per round */
   plugin: Series
   empty: Series
+  /** a hook that reads the delta's type and session id and does nothing else: the floor for any hook needing them */
+  reader: Series
 }
 
 type Series = { delta: number[]; all: number[]; deltaAwait: number[]; allAwait: number[]; deltaWarm: number[] }
@@ -102,6 +106,10 @@ export async function benchEventOverhead(o: { copies?: number; rounds?: number; 
   const all = events.map((event) => ({ event }))
   const deltas = all.filter((w) => (w.event as { type?: string }).type === "message.part.delta")
   const empty: Hook = async () => {}
+  const reader: Hook = async (i) => {
+    const e = (i as { event?: { type?: unknown; properties?: { sessionID?: unknown } } } | undefined)?.event
+    if (e?.type === "message.part.delta") readerSink = e.properties?.sessionID
+  }
   const res: OverheadResult = {
     fixture: FIXTURE,
     copies,
@@ -111,6 +119,7 @@ export async function benchEventOverhead(o: { copies?: number; rounds?: number; 
     warmup,
     plugin: series(),
     empty: series(),
+    reader: series(),
   }
 
   // One plugin instance for the whole run, as in the host (one per project directory); each timed replay
@@ -149,24 +158,28 @@ export async function benchEventOverhead(o: { copies?: number; rounds?: number; 
   }
   const pluginPass = (record: boolean) => pass(hook, record ? res.plugin : undefined)
   const emptyPass = (record: boolean) => pass(empty, record ? res.empty : undefined)
+  const readerPass = (record: boolean) => pass(reader, record ? res.reader : undefined)
 
   // Warm-up, not recorded: the host process is long-lived, so the figure that matters is the JIT-compiled
   // steady state of both hooks (cold first passes are several times slower, for the empty hook as well).
   for (let i = 0; i < warmup; i++) {
     await pluginPass(false)
     await emptyPass(false)
+    await readerPass(false)
   }
   for (let r = 0; r < rounds; r++) {
     // Alternate which goes first, so drift (GC, frequency) falls on both sides.
     if (r % 2 === 0) {
       await pluginPass(true)
       await emptyPass(true)
+      await readerPass(true)
     } else {
+      await readerPass(true)
       await emptyPass(true)
       await pluginPass(true)
     }
   }
-  if (sink === -1) console.log("")
+  if (sink === -1 || readerSink === -1) console.log("")
   return res
 }
 
@@ -182,6 +195,10 @@ export function summariseOverhead(r: OverheadResult) {
     deltaAwait: row(r.plugin.deltaAwait, r.empty.deltaAwait),
     allAwait: row(r.plugin.allAwait, r.empty.allAwait),
     deltaWarm: row(r.plugin.deltaWarm, r.empty.deltaWarm),
+    /** the plugin against a hook that only reads what it must (type, session id) */
+    deltaReader: row(r.plugin.delta, r.reader.delta),
+    /** that reading alone against the empty hook */
+    readerOnly: row(r.reader.delta, r.empty.delta),
   }
 }
 

@@ -50,6 +50,20 @@ export function overheadRows(r: OverheadResult): Row[] {
       result: passFail(s.delta.ratio <= TARGETS.ratio),
     },
     {
+      measurement: "a. a hook that only reads each delta's type and session id (what any stall watch must read), per delta",
+      plugin: fmtNs(s.readerOnly.plugin),
+      without: `${fmtNs(s.readerOnly.empty)} (empty hook)`,
+      target: "info",
+      result: `${s.readerOnly.ratio.toFixed(2)}×`,
+    },
+    {
+      measurement: "a. plugin per delta / that reading-only hook",
+      plugin: `${s.deltaReader.ratio.toFixed(2)}×`,
+      without: "1×",
+      target: "info",
+      result: `${s.deltaReader.ratio.toFixed(2)}×`,
+    },
+    {
       measurement: `a. event hook per event, all ${n}, not awaited`,
       plugin: fmtNs(s.all.plugin),
       without: `${fmtNs(s.all.empty)} (empty hook)`,
