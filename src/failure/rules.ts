@@ -2,8 +2,8 @@
 // specific evidence to the least:
 //   1. specific evidence, by category: fields that name one condition (insufficient_quota, model_not_found,
 //      overloaded_error…) and phrases anchored on wording providers use for it. Category order:
-//      aborted → context overflow → per-minute limits → payment → quota → transport → model missing → auth →
-//      "use another model" → rate limit → overloaded → server → timeout → network → content filter
+//      aborted → context overflow → per-minute limits → payment → quota → transport → model missing →
+//      content filter → auth → "use another model" → rate limit → overloaded → server → timeout → network
 //   2. the status code and generic fields (rate_limit_error, invalid_request_error, api_error, INVALID_ARGUMENT…),
 //      which say less than a body that names its cause: a 403 whose body is a connection reset is transient,
 //      a 400 invalid_request_error can be a disabled organisation, a 500 can be a model that cannot load;
@@ -237,6 +237,14 @@ export const RULES: readonly Rule[] = [
     test: (f) => phrase(f, MODEL_WORDING),
   },
 
+  // ---- content filter (before auth: a refusal of the content may come as a 403 or "permission denied") --
+  {
+    id: "content.filter",
+    code: "content_filter",
+    why: "the provider refused the content (content filter, safety or moderation)",
+    test: (f) => either(() => field(f, CONTENT_FIELDS), () => zaiCode(f, [1301]), () => phrase(f, CONTENT_WORDING)),
+  },
+
   // ---- auth --------------------------------------------------------------------------------------------
   {
     id: "auth.structured",
@@ -315,14 +323,6 @@ export const RULES: readonly Rule[] = [
     code: "network",
     why: "the connection to the provider failed",
     test: (f) => either(() => field(f, /^(?:apiconnectionerror|connectionerror|fetcherror|networkerror|remoteprotocolerror|und_err_socket|econnreset)$/), () => phrase(f, NETWORK_WORDING)),
-  },
-
-  // ---- content filter ----------------------------------------------------------------------------------
-  {
-    id: "content.filter",
-    code: "content_filter",
-    why: "the provider refused the content (content filter, safety or moderation)",
-    test: (f) => either(() => field(f, CONTENT_FIELDS), () => zaiCode(f, [1301]), () => phrase(f, CONTENT_WORDING)),
   },
 
   // ================================ 2. status codes and generic fields ==================================

@@ -2,7 +2,7 @@
 //   1. headers: `retry-after-ms`, `retry-after` (seconds or an HTTP date), and a rate-limit reset header whose
 //      matching `remaining` header is 0 (`x-ratelimit-reset-requests: 1m47.58s`, `anthropic-ratelimit-*-reset`);
 //   2. structured body fields: `resets_at` / `reset_at` (epoch or ISO), `resets_in_seconds`, `retry_after(_ms)`,
-//      Google `RetryInfo.retryDelay` and `quotaResetDelay`;
+//      Google `RetryInfo.retryDelay` and `quotaResetDelay`, Hugging Face's `estimated_time` (a model loading);
 //   3. wording: "resets in 5h", "regain access on 2026-12-01 at 00:00 UTC", "usage limit reached|1762952400",
 //      "Please retry in 7.97s", "try again in 1m47.58s", "try again at Jul 5th, 2026 8:19 PM";
 //   4. the host's own announced next try (not the provider's word: it never makes a quota a rate limit).
@@ -95,6 +95,10 @@ function fromHints(f: ErrorFacts, now: number): Wait | undefined {
   if (hints.retryDelay !== undefined) {
     const d = parseDuration(hints.retryDelay)
     if (d !== undefined) return stated(d, "RetryInfo.retryDelay")
+  }
+  if (hints.loadEtaSec !== undefined) {
+    const w = clampWait(hints.loadEtaSec * 1000)
+    if (w !== undefined) return stated(w, "estimated_time field (model loading)")
   }
   return undefined
 }

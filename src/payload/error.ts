@@ -41,6 +41,7 @@ export type WaitHints = {
   retryAfterSec?: number // numeric seconds (retry_after, resets_in_seconds)
   resetAt?: number | string // epoch seconds or ms, or a date string (resets_at, reset_at, quotaResetTimeStamp)
   retryDelay?: string // a duration string: Google RetryInfo.retryDelay ("26s"), quotaResetDelay ("19h50m")
+  loadEtaSec?: number // seconds until a model being loaded can serve (Hugging Face's estimated_time)
 }
 
 const MAX_NODES = 400
@@ -299,6 +300,7 @@ function collectHints(o: Record<string, unknown>, acc: Acc) {
     if (typeof v === "number" && (Number.isFinite(v) || v === Infinity) && v > 0) h.resetAt = v
     else if (typeof v === "string" && v.length < 64) h.resetAt = /^\d+(\.\d+)?$/.test(v) ? Number(v) : v
   }
+  if (h.loadEtaSec === undefined) h.loadEtaSec = num(o.estimated_time)
   if (h.retryDelay === undefined) {
     const d = o.retryDelay ?? o.quotaResetDelay
     if (typeof d === "string" && d.length < 32) h.retryDelay = d
