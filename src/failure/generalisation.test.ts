@@ -37,6 +37,8 @@ describe("Hugging Face's estimated_time: the load time decides", () => {
   run([
     ["a model loading for half an hour moves on", api(503, { error: "Model org/big-model is currently loading", estimated_time: 1500.5 }), "fallback"],
     ["a model loading for 20 s stays", api(503, { error: "Model org/small-model is currently loading", estimated_time: 20.0 }), "retry", "overloaded"],
+    ["the body alone, no status: loading is a transient state, its long estimate moves on", JSON.stringify({ error: "Model team/model-v1.2 is currently loading", estimated_time: 900 }), "fallback", "overloaded"],
+    ["the message alone says only that it loads: stay", "Model team/model-v1.2 is still loading", "retry", "overloaded"],
   ])
   test("explain names the field", () => {
     const f = classifyFailure(api(503, { error: "Model org/big-model is currently loading", estimated_time: 1500.5 }), { now: NOW })

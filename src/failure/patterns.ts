@@ -72,7 +72,7 @@ export const RATE_WORDING = wording(
 )
 export const OVERLOADED_FIELDS = /^(?:overloaded_error|overloaded|server_is_overloaded|engine_overloaded|modelnotreadyexception|unavailable_error|server_overloaded)$/
 export const OVERLOADED_WORDING = wording(
-  /overloaded|at capacity|high demand|service (?:is )?(?:temporarily )?unavailable|temporarily unavailable|currently unavailable|too many connections|queue is full|server (?:is )?(?:busy|too busy)|maximum pending requests|unable to process your request|capacity (?:constraints|exceeded)|no capacity|loading model|model is (?:still )?loading|访问量过大|服务繁忙|系统繁忙/,
+  /overloaded|at capacity|high demand|service (?:is )?(?:temporarily )?unavailable|temporarily unavailable|currently unavailable|too many connections|queue is full|server (?:is )?(?:busy|too busy)|maximum pending requests|unable to process your request|capacity (?:constraints|exceeded)|no capacity|loading model|model is (?:still )?loading|model\b(?:[^.!?]|[.!?](?=\S)){0,100}?\bis (?:currently |still )?(?:loading|being loaded)|访问量过大|服务繁忙|系统繁忙/,
   ["overload", "capacity", "demand", "unavailable", "too many", "queue", "busy", "pending", "unable to process", "loading", "访问量", "繁忙"],
 )
 export const SERVER_WORDING = wording(
