@@ -79,3 +79,58 @@ describe("a refusal of the content wins over the 403 it comes in", () => {
 describe("a platform's own error page text", () => {
   run([["Vercel's deployment error, bare", "An error occurred with this deployment", "retry", "server_error"]])
 })
+
+// Rules added after the second measurement on unseen errors (batch "generalisation-2": 83.9 % / 75.8 % before).
+describe("rate limits and busy relays in Chinese", () => {
+  run([
+    ["requests too frequent, try later", "请求太频繁，请稍后重试", "retry", "rate_limited"],
+    ["account rate limit", "当前账户已触发速率限制", "retry", "rate_limited"],
+    ["concurrency over the limit", "RateLimitError: 并发超出限制", "retry", "rate_limited"],
+    ["a relay whose group load is saturated, with a billing code, asks for a later try", { name: "UnknownError", data: { message: JSON.stringify({ error: { message: "上游负载已饱和，请稍后再试", type: "billing_not_active", code: "billing_not_active" } }) } }, "retry", "overloaded"],
+    ["a real billing code without a later try still moves", api(403, { error: { message: "Billing is not active for this account.", code: "billing_not_active" } }), "fallback", "payment_required"],
+  ])
+})
+
+describe("usage limits, their windows and their resets", () => {
+  run([
+    ["usage limits with only a later try: a rate limit", api(429, { message: "You have reached your usage limits. Please try again later." }), "retry", "rate_limited"],
+    ["usage limits with a plan window of hours: exhausted", "Usage limit reached: 8-hour window for your plan", "fallback", "quota_exhausted"],
+    ["usage limits and a far reset: exhausted", `Usage limit exceeded, try again later. Resets at ${new Date(NOW + 6 * 3_600_000).toISOString()}`, "fallback", "quota_exhausted"],
+    ["a free tier used up, as a 403 with an allocation code", api(403, { error: { message: "Free allocation used.", code: "AllocationQuota.FreeTierOnly" } }), "fallback", "quota_exhausted"],
+    ["a trial used up, bare", "Your trial has been used up for this model.", "fallback", "quota_exhausted"],
+  ])
+})
+
+describe("context limits in local servers' words", () => {
+  run([
+    ["vLLM: longer than the maximum model length, as a 500", api(500, { object: "error", message: "This model's prompt (length 40001) is longer than the maximum model length of 32768.", type: "BadRequestError" }), "stop", "context_overflow"],
+    ["llama.cpp: context size exceeded, type server_error", api(500, { error: { code: 500, message: "The context size was exceeded.", type: "server_error" } }), "stop", "context_overflow"],
+  ])
+})
+
+describe("models and endpoints that are gone", () => {
+  run([
+    ["410 Gone with a problem+json body", api(410, { type: "about:blank", title: "Gone", status: 410, detail: "Model retired." }), "fallback", "model_missing"],
+    ["end of life, bare", "The model acme/m-1 reached its end-of-life and can no longer be called.", "fallback", "model_missing"],
+    ["a model not accessible on this route", { name: "UnknownError", data: { message: JSON.stringify({ error: { message: "model \"o9\" is not accessible via /v1/responses", code: "unsupported_api_for_model" } }) } }, "fallback", "model_missing"],
+    ["a 404 from the provider's router: the endpoint for this model is not there", api(404, { success: false, errors: [{ code: 7003, message: "Could not route to /accounts/x/ai/run, perhaps your object identifier is invalid?" }] }), "fallback", "model_missing"],
+  ])
+})
+
+describe("credentials of the wrong kind or scope", () => {
+  run([
+    ["Google: an API key where OAuth is expected", "API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials.", "fallback", "auth"],
+    ["a token without the scope the route needs", "Forbidden: token does not meet the scope requirement for inference", "fallback", "auth"],
+  ])
+})
+
+describe("transport failures in Go's words", () => {
+  run([["HTTP/2 GOAWAY", "http2: server sent GOAWAY and closed the connection; LastStreamID=1, ErrCode=ENHANCE_YOUR_CALM", "retry", "network"]])
+})
+
+test("an unknown error the host is retrying stays a retry (the host decided it is transient)", () => {
+  const f = classifyFailure({ type: "retry", attempt: 2, message: "something odd happened upstream (E42)", next: NOW + 4000 }, { now: NOW })
+  expect(`${f.action} ${f.code}`).toBe("retry unknown")
+  const plain = classifyFailure("something odd happened upstream (E42)", { now: NOW })
+  expect(plain.action).toBe("stop")
+})

@@ -49,8 +49,10 @@ import {
   TIMEOUT_WORDING,
   SSE_STALL_WORDING,
   TOO_LARGE,
+  TRY_LATER,
   TRANSPORT,
   UNAVAILABLE_MARKERS,
+  USAGE_LIMITS,
   requestExceedsLimit,
 } from "./patterns.ts"
 import type { FailureAction, FailureCode } from "./types.ts"
@@ -133,12 +135,15 @@ export const RULES: readonly Rule[] = [
     code: "payment_required",
     why: "payment is required (HTTP 402, billing_error, or a provider code for an unpaid balance)",
     test: (f) =>
-      either(
-        () => field(f, PAYMENT_FIELDS),
-        () => zaiCode(f, [1113, 1309]),
-        // 402 is specific; one provider also uses it for too many requests in flight, with a short wait
-        () => (f.wait.retryAfterMs !== undefined && f.wait.retryAfterMs < 60_000 && says(f, /in[- ]flight|concurren/) ? undefined : status(f, (s) => s === 402)),
-      ),
+      // a relay's billing code beside "load saturated / overloaded, try again later": the wording names the cause
+      says(f, OVERLOADED_WORDING) && says(f, TRY_LATER)
+        ? undefined
+        : either(
+            () => field(f, PAYMENT_FIELDS),
+            () => zaiCode(f, [1113, 1309]),
+            // 402 is specific; one provider also uses it for too many requests in flight, with a short wait
+            () => (f.wait.retryAfterMs !== undefined && f.wait.retryAfterMs < 60_000 && says(f, /in[- ]flight|concurren/) ? undefined : status(f, (s) => s === 402)),
+          ),
   },
   {
     id: "payment.wording",
@@ -184,6 +189,15 @@ export const RULES: readonly Rule[] = [
       const hit = phrase(f, QUOTA_WORDING)
       return hit && says(f, RATE_LIMITS) && !says(f, LONG_WINDOW) ? hit : undefined
     },
+  },
+  {
+    // "You have exceeded your usage limits. Please try again later": no window, no reset, a later try asked
+    // for. Some providers (Fireworks) answer their rate limit so; a real exhausted plan names its window or
+    // reset and is caught above. Retrying a quota costs a few host retries; moving a rate limit costs a model.
+    id: "rate.usage-limits-try-later",
+    code: "rate_limited",
+    why: "the message speaks of usage limits but asks only for a later try, naming no window or reset",
+    test: (f) => (says(f, USAGE_LIMITS) && says(f, TRY_LATER) && !says(f, LONG_WINDOW) && !field(f, QUOTA_FIELDS) ? phrase(f, USAGE_LIMITS) : undefined),
   },
   {
     id: "quota.wording",
@@ -335,10 +349,10 @@ export const RULES: readonly Rule[] = [
   {
     id: "model.status",
     code: "model_missing",
-    why: "HTTP 404 (or a not-found error about the model): the model is not there",
+    why: "HTTP 404 or 410 (or a not-found error about the model): the model, or the provider's endpoint for it, is not there",
     test: (f) =>
       either(
-        () => (f.status === 404 && !says(f, /route|endpoint not found/) ? status(f, (s) => s === 404) : undefined),
+        () => status(f, (s) => s === 404 || s === 410),
         () => (field(f, NOT_FOUND_MARKERS) && says(f, /model/) ? field(f, NOT_FOUND_MARKERS) : undefined),
       ),
   },
@@ -406,7 +420,7 @@ export const RETRYABLE_UNKNOWN: Rule = {
   code: "unknown",
   action: "retry",
   why: "no rule matched, but the host marked the error retryable",
-  test: (f) => (f.e.isRetryable === true ? { kind: "field", detail: "isRetryable: true" } : undefined),
+  test: (f) => (f.e.isRetryable === true ? { kind: "field", detail: "isRetryable: true" } : f.e.retry !== undefined ? { kind: "field", detail: "the host is retrying it" } : undefined),
 }
 
 export const UNKNOWN: Rule = {

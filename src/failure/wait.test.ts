@@ -83,9 +83,17 @@ describe("caps", () => {
       expect(Number.isFinite(f.resetAt)).toBe(true)
       expect(f.resetAt!).toBeLessThanOrEqual(NOW + MAX_WAIT_MS)
     })
-  test("a reset time already past is a wait of zero, not a negative one", () => {
-    const f = classifyFailure('{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_at":1000000000}}', { now: NOW })
+  test("a reset time that just passed is a wait of zero, not a negative one", () => {
+    const at = Math.floor((NOW - 20_000) / 1000)
+    const f = classifyFailure(`{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_at":${at}}}`, { now: NOW })
     expect(f.retryAfterMs).toBe(0)
+  })
+  test("a reset time long past is no wait at all: the quota is not taken for a rate limit that clears now", () => {
+    const f = classifyFailure('{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_at":1000000000}}', { now: NOW })
+    expect(f.retryAfterMs).toBeUndefined()
+    expect(f.action).toBe("fallback")
+    const text = classifyFailure("5-hour usage limit reached for your plan, resets at 2020-05-15T15:00:00Z", { now: NOW })
+    expect(`${text.action} ${text.code}`).toBe("fallback quota_exhausted")
   })
 })
 

@@ -81,7 +81,7 @@ function fromHints(f: ErrorFacts, now: number): Wait | undefined {
   if (hints.resetAt !== undefined) {
     const raw = hints.resetAt
     const at = typeof raw === "number" ? (raw === Infinity ? now + MAX_WAIT_MS : raw > 1e11 ? raw : raw * 1000) : parseInstant(raw, now)
-    const capped = at !== undefined ? clampAt(at, now) : undefined
+    const capped = at !== undefined && !stale(at, now) ? clampAt(at, now) : undefined
     if (capped !== undefined) return stated(capped - now, "resets_at field", capped)
   }
   if (hints.retryAfterMs !== undefined) {
@@ -129,7 +129,7 @@ export function waitInText(text: string, now: number, open?: Uint8Array): Wait |
         continue
       }
       const at = parseInstant(rest, now)
-      if (at !== undefined) return resetAtWait(at, now)
+      if (at !== undefined && !stale(at, now)) return resetAtWait(at, now)
       continue
     }
     const isReset = m[1] !== undefined || m[2] === undefined
@@ -141,7 +141,7 @@ export function waitInText(text: string, now: number, open?: Uint8Array): Wait |
       if (prep === "for") continue
     }
     const at = parseInstant(rest, now)
-    if (at !== undefined) return resetAtWait(at, now)
+    if (at !== undefined && !stale(at, now)) return resetAtWait(at, now)
     if (prep === undefined) {
       // "resets 5h", "wait 60 seconds before retrying", "try again 5 minutes later"
       const d = parseDuration(rest)
@@ -150,6 +150,13 @@ export function waitInText(text: string, now: number, open?: Uint8Array): Wait |
   }
   return undefined
 }
+
+/**
+ * A reset time well in the past says nothing about now (a replayed or cached error, a skewed clock): it is
+ * not read as "clears at once", which would make any quota look like a short rate limit.
+ */
+const STALE_MS = 60_000
+const stale = (at: number, now: number) => at < now - STALE_MS
 
 function resetAtWait(at: number, now: number): Wait {
   const capped = clampAt(at, now)!

@@ -56,23 +56,28 @@ function firstOpener(s: string): number {
   return Math.min(a, b)
 }
 
-/** Index of the bracket closing the one at `start`, skipping quoted strings ('...' and "..."). */
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+
+/**
+ * Index of the bracket closing the one at `start`, skipping quoted strings ('...' and "..."). Reads char
+ * codes, not one-character strings: a body cut at its size bound is scanned whole when it does not close.
+ */
 function matchingClose(s: string, start: number): number {
   let depth = 0
-  let quote = ""
+  let quote = 0
   for (let i = start; i < s.length; i++) {
-    const ch = s[i]
+    const c = s.charCodeAt(i)
     if (quote) {
-      if (ch === "\\") i++
-      else if (ch === quote) quote = ""
+      if (c === 92 /* \ */) i++
+      else if (c === quote) quote = 0
       continue
     }
-    if (ch === '"' || ch === "'") {
+    if (c === 34 /* " */ || c === 39 /* ' */) {
       // an apostrophe inside a word ("don't") is not a quote
-      if (ch === "'" && /[A-Za-z]/.test(s[i - 1] ?? "") && /[A-Za-z]/.test(s[i + 1] ?? "")) continue
-      quote = ch
-    } else if (ch === "{" || ch === "[") depth++
-    else if (ch === "}" || ch === "]") {
+      if (c === 39 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1))) continue
+      quote = c
+    } else if (c === 123 /* { */ || c === 91 /* [ */) depth++
+    else if (c === 125 /* } */ || c === 93 /* ] */) {
       depth--
       if (depth === 0) return i
     }
