@@ -28,6 +28,13 @@ describe("HTML error pages", () => {
     const html = "<!DOCTYPE html><html><head><title>Just a moment...</title><style>body{color:red}</style><script>var x = '<b>no</b>'</script></head><body><!-- c --><h1>Checking your browser</h1><p>Enable JavaScript&nbsp;and cookies</p></body></html>"
     expect(htmlText(html)).toBe("Just a moment... Checking your browser Enable JavaScript and cookies")
   })
+  test("code blocks in any case, several of them, and one left open by a cut page", () => {
+    const page = "<html><head><title>503 Service Unavailable</title><SCRIPT type=x>a<b</SCRIPT ><style>p{}</style></head><body><p>upstream busy</p><script>var s = 1"
+    expect(htmlText(page)).toBe("503 Service Unavailable upstream busy")
+    expect(htmlText("<p>one</p><style>x{}</style><p>two</p><script>y()</script><p>three</p>")).toBe("one two three")
+    // a closing tag of the other kind does not end a block
+    expect(htmlText("<p>a</p><style>x{}</script>still css</style><p>b</p>")).toBe("a b")
+  })
   test("a page becomes the message and its status is read from the title", () => {
     const f = extractErrorFacts("<html>\n<head><title>401 Authorization Required</title></head>\n<body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>")
     expect(f.statusCode).toBe(401)

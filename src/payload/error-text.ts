@@ -14,8 +14,7 @@ export function asciiQuotes(s: string): string {
 /** The title and visible text of an HTML page, whitespace collapsed (scripts and styles dropped). */
 export function htmlText(html: string): string {
   const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(html)?.[1]?.trim()
-  const body = html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ")
+  const body = withoutCode(html)
     .replace(/<!--[\s\S]*?-->/g, " ")
     .replace(/<[^>]{0,2000}>/g, " ")
     .replace(/&nbsp;|&#160;/g, " ")
@@ -27,6 +26,31 @@ export function htmlText(html: string): string {
   return title && !body.startsWith(title) ? `${title} · ${body}`.slice(0, MAX_HTML_TEXT) : body.slice(0, MAX_HTML_TEXT)
 }
 
+const CODE_OPEN = /<(script|style)\b/gi
+const CODE_CLOSE = { script: /<\/script\s*>/gi, style: /<\/style\s*>/gi }
+/**
+ * The page without its scripts and styles, in one pass: each block is skipped to its closing tag (an
+ * unclosed one, as in a cut page, runs to the end). A lazy regex over the whole page costs a scan per block.
+ */
+function withoutCode(html: string): string {
+  CODE_OPEN.lastIndex = 0
+  let m = CODE_OPEN.exec(html)
+  if (!m) return html
+  const kept: string[] = []
+  let from = 0
+  while (m) {
+    kept.push(html.slice(from, m.index))
+    const close = CODE_CLOSE[m[1]!.toLowerCase() as keyof typeof CODE_CLOSE]
+    close.lastIndex = m.index + m[0].length
+    const end = close.exec(html)
+    if (!end) return kept.join(" ")
+    from = end.index + end[0].length
+    CODE_OPEN.lastIndex = from
+    m = CODE_OPEN.exec(html)
+  }
+  kept.push(html.slice(from))
+  return kept.join(" ")
+}
 
 const REASON_PHRASE: ReadonlyArray<[RegExp, number]> = [
   [/^bad request\b/i, 400],

@@ -342,7 +342,8 @@ const STATUS_TEXTS = new Set([
 function pickMessage(acc: Acc): string {
   let best = ""
   for (const m of acc.messages) {
-    if (STATUS_TEXTS.has(m.toLowerCase().replace(/[.:]$/, ""))) continue
+    // reason phrases are short: a long message is never one (and lower-casing it costs its length)
+    if (m.length <= 24 && STATUS_TEXTS.has(m.toLowerCase().replace(/[.:]$/, ""))) continue
     best = m
   }
   return best || acc.messages[0] || acc.texts[0] || acc.names[0] || ""
