@@ -41,6 +41,7 @@ import {
   RATE_WORDING,
   REFUSED,
   REQUESTED,
+  RETRY_ASKED,
   SERVER_MARKERS,
   SERVER_WORDING,
   SHORT_WINDOW,
@@ -411,6 +412,14 @@ export const RULES: readonly Rule[] = [
     code: "invalid_request",
     why: "the message says a parameter or the request is invalid",
     test: (f) => phrase(f, INVALID_WORDING),
+  },
+  {
+    // Nothing above named the failure, but the provider asks for another try; a wait it names still decides.
+    id: "retry.asked",
+    code: "unknown",
+    action: "retry",
+    why: "the provider asks for another try without saying what failed",
+    test: (f) => phrase(f, RETRY_ASKED),
   },
 ]
 

@@ -17,8 +17,51 @@ export function parseEmbedded(text: string): unknown {
   const start = firstOpener(trimmed)
   if (start < 0) return undefined
   const end = matchingClose(trimmed, start)
-  if (end < 0) return undefined
-  return decodeWhole(trimmed.slice(start, end + 1))
+  if (end >= 0) return decodeWhole(trimmed.slice(start, end + 1))
+  for (const closed of closeCut(trimmed, start)) {
+    const value = decodeWhole(closed)
+    if (value !== undefined) return value
+  }
+  return undefined
+}
+
+/**
+ * A body cut short (in a log line, an issue report, or by our own size bound) is closed where it stops: an
+ * open string is ended and the open brackets are closed, so the fields before the cut still count. When
+ * that does not parse (the cut fell inside a key or a literal), the cut moves back to the last comma.
+ */
+function closeCut(s: string, start: number): string[] {
+  const closers: number[] = []
+  let quote = 0
+  let escapedEnd = false
+  let comma = -1
+  let commaClosers: number[] = []
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (quote) {
+      if (c === 92 /* \ */) {
+        if (i + 1 >= s.length) escapedEnd = true
+        i++
+      } else if (c === quote) quote = 0
+      continue
+    }
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      if (c === 39 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1))) continue
+      quote = c
+    } else if (c === 123 /* { */) closers.push(125)
+    else if (c === 91 /* [ */) closers.push(93)
+    else if (c === 125 /* } */ || c === 93 /* ] */) closers.pop()
+    else if (c === 44 /* , */ && closers.length) {
+      comma = i
+      commaClosers = closers.slice()
+    }
+  }
+  if (!closers.length) return []
+  const close = (stack: number[]) => String.fromCharCode(...stack.reverse())
+  const body = escapedEnd ? s.slice(start, -1) : s.slice(start)
+  const out = [body + (quote ? String.fromCharCode(quote) : "") + close(closers)]
+  if (comma > start) out.push(s.slice(start, comma) + close(commaClosers))
+  return out
 }
 
 function decodeWhole(s: string): unknown {

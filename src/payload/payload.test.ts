@@ -113,6 +113,24 @@ describe("error shapes", () => {
     expect(tryPython("{'error': {'message': \"We're busy\", 'ok': True, 'n': None, 'x': [1, 2.5]}}")).toEqual({ error: { message: "We're busy", ok: true, n: null, x: [1, 2.5] } })
     expect(extractErrorFacts("Error code: 413 - {'error': {'code': 'rate_limit_exceeded'}}")).toMatchObject({ statusCode: 413, providerCode: "rate_limit_exceeded" })
   })
+  test("a body cut short keeps the fields before the cut", () => {
+    // cut inside a string value: the string is ended, the brackets closed
+    expect(parseEmbedded('{"error": {"message": "Rate limit reached", "headers": {"retry-after": "54749"}, "stack": "Error: 429\\n at x')).toEqual({
+      error: { message: "Rate limit reached", headers: { "retry-after": "54749" }, stack: "Error: 429\n at x" },
+    })
+    // cut inside a key, or after a colon: back to the last comma
+    expect(parseEmbedded('Error code: 429 - {"error": {"type": "rate_limit_error", "mess')).toEqual({ error: { type: "rate_limit_error" } })
+    expect(parseEmbedded('{"error": {"code": 1113, "message":')).toEqual({ error: { code: 1113 } })
+    // a cut right after an escape character, and a Python repr cut in a list
+    expect(parseEmbedded('{"error": {"message": "quote \\')).toEqual({ error: { message: "quote " } })
+    expect(parseEmbedded("{'error': {'code': 'insufficient_quota', 'details': [1, 2")).toEqual({ error: { code: "insufficient_quota", details: [1, 2] } })
+    // nothing before the cut to keep, and text that only mentions a bracket
+    expect(parseEmbedded('{"err')).toBeUndefined()
+    expect(parseEmbedded("quota [see docs")).toBeUndefined()
+    // the cut body is read through: its headers give the wait
+    const f = extractErrorFacts({ name: "APIError", data: { statusCode: 429, message: "x", responseBody: '{"error": {"headers": {"retry-after": "54749"}, "stack": "Error: 429 error code: 1015\\n at (vc/edge/fun' } })
+    expect(f.headers?.["retry-after"]).toBe("54749")
+  })
   test("bracketed and prefixed status codes in text", () => {
     expect(extractErrorFacts("[503] The request queue is full").statusCode).toBe(503)
     expect(extractErrorFacts("Too Many Requests: try later").statusCode).toBe(429)
