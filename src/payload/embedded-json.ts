@@ -5,6 +5,8 @@
 
 const MAX_TEXT = 64 * 1024
 const MAX_DEPTH_DECODE = 3
+/** The deepest cut body that is closed and read. */
+const MAX_CUT_DEPTH = 32
 
 /** Parses JSON, double-encoded JSON, a Python literal, or the first balanced {...} / [...] inside `text`. */
 export function parseEmbedded(text: string): unknown {
@@ -16,9 +18,9 @@ export function parseEmbedded(text: string): unknown {
   if (direct !== undefined) return direct
   const start = firstOpener(trimmed)
   if (start < 0) return undefined
-  const end = matchingClose(trimmed, start)
-  if (end >= 0) return decodeWhole(trimmed.slice(start, end + 1))
-  for (const closed of closeCut(trimmed, start)) {
+  const found = enclosed(trimmed, start)
+  if (typeof found === "number") return decodeWhole(trimmed.slice(start, found + 1))
+  for (const closed of found) {
     const value = decodeWhole(closed)
     if (value !== undefined) return value
   }
@@ -26,43 +28,62 @@ export function parseEmbedded(text: string): unknown {
 }
 
 /**
- * A body cut short (in a log line, an issue report, or by our own size bound) is closed where it stops: an
- * open string is ended and the open brackets are closed, so the fields before the cut still count. When
- * that does not parse (the cut fell inside a key or a literal), the cut moves back to the last comma.
+ * Where the bracket at `start` closes, skipping quoted strings ('...' and "..."), read by char codes (a body
+ * cut at its size bound is scanned whole when it does not close). A body cut short (in a log line, an issue
+ * report, or by our own size bound) is closed where it stops instead: an open string is ended and the open
+ * brackets are closed, so the fields before the cut still count; when that does not parse (the cut fell
+ * inside a key or a literal), the cut moves back to the last comma. Returns the index, or those candidates.
  */
-function closeCut(s: string, start: number): string[] {
+function enclosed(s: string, start: number): number | string[] {
+  const cut = scan(s, start, s.length)
+  if (typeof cut === "number") return cut
+  // error bodies nest a few levels; a deep run of brackets is not one (and parsing it would cost its depth)
+  if (!cut.closers.length || cut.deeper) return []
+  const body = cut.escapedEnd ? s.slice(start, -1) : s.slice(start)
+  const out = [body + (cut.quote ? String.fromCharCode(cut.quote) : "") + closing(cut.closers)]
+  if (cut.comma > start) {
+    // the brackets open at the last comma, found by a second scan (a copy of the stack at every comma costs more)
+    const atComma = scan(s, start, cut.comma)
+    if (typeof atComma !== "number" && !atComma.deeper) out.push(s.slice(start, cut.comma) + closing(atComma.closers))
+  }
+  return out
+}
+
+type Cut = { closers: number[]; deeper: number; quote: number; escapedEnd: boolean; comma: number }
+
+/** Scans s[start, end): the index where the bracket at `start` closes, or the state where the text stops. */
+function scan(s: string, start: number, end: number): number | Cut {
   const closers: number[] = []
+  let deeper = 0 // levels past MAX_CUT_DEPTH, counted only
   let quote = 0
   let escapedEnd = false
   let comma = -1
-  let commaClosers: number[] = []
-  for (let i = start; i < s.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i)
     if (quote) {
       if (c === 92 /* \ */) {
-        if (i + 1 >= s.length) escapedEnd = true
+        if (i + 1 >= end) escapedEnd = true
         i++
       } else if (c === quote) quote = 0
       continue
     }
     if (c === 34 /* " */ || c === 39 /* ' */) {
+      // an apostrophe inside a word ("don't") is not a quote
       if (c === 39 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1))) continue
       quote = c
-    } else if (c === 123 /* { */) closers.push(125)
-    else if (c === 91 /* [ */) closers.push(93)
-    else if (c === 125 /* } */ || c === 93 /* ] */) closers.pop()
-    else if (c === 44 /* , */ && closers.length) {
-      comma = i
-      commaClosers = closers.slice()
-    }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (closers.length < MAX_CUT_DEPTH) closers.push(c === 123 ? 125 : 93)
+      else deeper++
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      if (deeper) deeper--
+      else closers.pop()
+      if (!closers.length) return i
+    } else if (c === 44 /* , */) comma = i
   }
-  if (!closers.length) return []
-  const close = (stack: number[]) => String.fromCharCode(...stack.reverse())
-  const body = escapedEnd ? s.slice(start, -1) : s.slice(start)
-  const out = [body + (quote ? String.fromCharCode(quote) : "") + close(closers)]
-  if (comma > start) out.push(s.slice(start, comma) + close(commaClosers))
-  return out
+  return { closers, deeper, quote, escapedEnd, comma }
 }
+
+const closing = (stack: number[]) => stack.reverse().map((c) => (c === 125 ? "}" : "]")).join("")
 
 function decodeWhole(s: string): unknown {
   const c = s[0]
@@ -100,33 +121,6 @@ function firstOpener(s: string): number {
 }
 
 const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-
-/**
- * Index of the bracket closing the one at `start`, skipping quoted strings ('...' and "..."). Reads char
- * codes, not one-character strings: a body cut at its size bound is scanned whole when it does not close.
- */
-function matchingClose(s: string, start: number): number {
-  let depth = 0
-  let quote = 0
-  for (let i = start; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (quote) {
-      if (c === 92 /* \ */) i++
-      else if (c === quote) quote = 0
-      continue
-    }
-    if (c === 34 /* " */ || c === 39 /* ' */) {
-      // an apostrophe inside a word ("don't") is not a quote
-      if (c === 39 && isLetter(s.charCodeAt(i - 1)) && isLetter(s.charCodeAt(i + 1))) continue
-      quote = c
-    } else if (c === 123 /* { */ || c === 91 /* [ */) depth++
-    else if (c === 125 /* } */ || c === 93 /* ] */) {
-      depth--
-      if (depth === 0) return i
-    }
-  }
-  return -1
-}
 
 /**
  * Converts a Python literal (dict/list/str/number/True/False/None) to a JS value. Only the subset that
