@@ -127,6 +127,9 @@ describe("error shapes", () => {
     // nothing before the cut to keep, and text that only mentions a bracket
     expect(parseEmbedded('{"err')).toBeUndefined()
     expect(parseEmbedded("quota [see docs")).toBeUndefined()
+    // a run of brackets deeper than any error body is not closed; a deep body that does close is still read
+    expect(parseEmbedded("x " + "[".repeat(5000))).toBeUndefined()
+    expect(parseEmbedded("x " + "[".repeat(40) + "1" + "]".repeat(40))).toBeArray()
     // the cut body is read through: its headers give the wait
     const f = extractErrorFacts({ name: "APIError", data: { statusCode: 429, message: "x", responseBody: '{"error": {"headers": {"retry-after": "54749"}, "stack": "Error: 429 error code: 1015\\n at (vc/edge/fun' } })
     expect(f.headers?.["retry-after"]).toBe("54749")
