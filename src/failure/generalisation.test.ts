@@ -96,6 +96,8 @@ describe("usage limits, their windows and their resets", () => {
   run([
     ["usage limits with only a later try: a rate limit", api(429, { message: "You have reached your usage limits. Please try again later." }), "retry", "rate_limited"],
     ["usage limits with a plan window of hours: exhausted", "Usage limit reached: 8-hour window for your plan", "fallback", "quota_exhausted"],
+    ["usage limits of an hours window, even with a later try asked for: exhausted", "You have reached your usage limits for the 5-hour window. Please try again later.", "fallback", "quota_exhausted"],
+    ["Codex: 'hit your usage limit' with only a later try is a plan limit", "You've hit your usage limit. Try again later.", "fallback", "quota_exhausted"],
     ["usage limits and a far reset: exhausted", `Usage limit exceeded, try again later. Resets at ${new Date(NOW + 6 * 3_600_000).toISOString()}`, "fallback", "quota_exhausted"],
     ["a free tier used up, as a 403 with an allocation code", api(403, { error: { message: "Free allocation used.", code: "AllocationQuota.FreeTierOnly" } }), "fallback", "quota_exhausted"],
     ["a trial used up, bare", "Your trial has been used up for this model.", "fallback", "quota_exhausted"],
@@ -111,7 +113,7 @@ describe("context limits in local servers' words", () => {
 
 describe("models and endpoints that are gone", () => {
   run([
-    ["410 Gone with a problem+json body", api(410, { type: "about:blank", title: "Gone", status: 410, detail: "Model retired." }), "fallback", "model_missing"],
+    ["410 Gone with a problem+json body", api(410, { type: "about:blank", title: "Gone", status: 410 }), "fallback", "model_missing"],
     ["end of life, bare", "The model acme/m-1 reached its end-of-life and can no longer be called.", "fallback", "model_missing"],
     ["a model not accessible on this route", { name: "UnknownError", data: { message: JSON.stringify({ error: { message: "model \"o9\" is not accessible via /v1/responses", code: "unsupported_api_for_model" } }) } }, "fallback", "model_missing"],
     ["a 404 from the provider's router: the endpoint for this model is not there", api(404, { success: false, errors: [{ code: 7003, message: "Could not route to /accounts/x/ai/run, perhaps your object identifier is invalid?" }] }), "fallback", "model_missing"],
@@ -164,4 +166,24 @@ test("generalisation-3: a body cut short in its stack trace still gives its retr
   const body = '{"error": {"headers": {"content-type": "text/plain", "retry-after": "7200"}, "stack": "Error: 429 error code: 1015\\n    at (edge/func'
   expect(classifyFailure(api(429, body, "Too Many Requests"), { now: NOW })).toMatchObject({ action: "fallback", retryAfterMs: 7_200_000 })
   expect(classifyFailure(api(429, body.replace("7200", "20"), "Too Many Requests"), { now: NOW }).action).toBe("retry")
+})
+
+describe("transient errors near the new wordings stay on the model (review of the generalisation rules)", () => {
+  run([
+    ["a per-minute allowance exhausted", api(429, { error: { message: "Your per-minute token allowance has been exhausted." } }), "retry"],
+    ["a burst allowance exhausted", api(429, { error: { message: "Burst allowance is exhausted, please slow down and retry shortly." } }), "retry"],
+    ["an allowance for this minute, bare", "Your request allowance for this minute is exhausted, please slow down", "retry"],
+    ["an hour window that names a short wait", "Rate limit exceeded: 100 requests per 1 hour window. Please retry after 30 seconds.", "retry"],
+    ["tokens per minute that 'cannot exceed'", api(429, { error: { message: "The total number of tokens per minute cannot exceed 400000. Please retry later.", type: "rate_limit_error" } }), "retry"],
+    ["an endpoint for a model not accessible right now", api(502, { error: { message: "Upstream endpoint for model claude-sonnet-4 is not accessible right now, please retry" } }), "retry"],
+    ["a host that is not accessible, a model named before it", api(500, { error: { message: "litellm.APIConnectionError: Connection error. Model: gpt-4o, upstream host is not accessible" } }), "retry"],
+    ["a model temporarily not accessible", api(503, { error: { message: "The model is temporarily not accessible, please try again later." } }), "retry"],
+    ["an error page whose comment holds an unclosed script", "<html><head><!-- <script src=old.js> --></head><body><h1>Service temporarily unavailable</h1></body></html>", "retry"],
+    ["a cut request echoed in an overload message is not an error body", api(503, { error: { message: 'Service overloaded. Request: {"model": "gpt-4o", "retry_after": 86400, "messages": [{"role": "user", "content": "long promp' } }), "retry"],
+  ])
+  test("a cut Python list is not read as a body: the message stays whole", () => {
+    const f = classifyFailure("Error: [429, 'Too many requests, retry in 30 seconds", { now: NOW })
+    expect(f.message).toContain("Too many requests")
+    expect(f.action).toBe("retry")
+  })
 })

@@ -21,11 +21,13 @@ import {
   CONTENT_FIELDS,
   CONTENT_WORDING,
   GENERIC_SERVER,
+  HOUR_WINDOW,
   INVALID_MARKERS,
   INVALID_WORDING,
   LIMITED,
   LONG_WINDOW,
   MODEL_FIELDS,
+  MODEL_NAMED_GONE,
   MODEL_WORDING,
   NETWORK_WORDING,
   NOT_FOUND_MARKERS,
@@ -188,17 +190,20 @@ export const RULES: readonly Rule[] = [
     test: (f) => {
       if (!f.messageOnly) return undefined
       const hit = phrase(f, QUOTA_WORDING)
-      return hit && says(f, RATE_LIMITS) && !says(f, LONG_WINDOW) ? hit : undefined
+      return hit && says(f, RATE_LIMITS) && !says(f, LONG_WINDOW) && !says(f, HOUR_WINDOW) ? hit : undefined
     },
   },
   {
     // "You have exceeded your usage limits. Please try again later": no window, no reset, a later try asked
-    // for. Some providers (Fireworks) answer their rate limit so; a real exhausted plan names its window or
-    // reset and is caught above. Retrying a quota costs a few host retries; moving a rate limit costs a model.
+    // for. Some providers (Fireworks) answer their rate limit so. A plan's limit says "usage limit" (Codex's
+    // "You've hit your usage limit. Try again later.") or names the plan, its hours or billing: a quota.
     id: "rate.usage-limits-try-later",
     code: "rate_limited",
-    why: "the message speaks of usage limits but asks only for a later try, naming no window or reset",
-    test: (f) => (says(f, USAGE_LIMITS) && says(f, TRY_LATER) && !says(f, LONG_WINDOW) && !field(f, QUOTA_FIELDS) ? phrase(f, USAGE_LIMITS) : undefined),
+    why: "the message speaks of usage limits but asks only for a later try, naming no plan, window or reset",
+    test: (f) =>
+      says(f, USAGE_LIMITS) && says(f, TRY_LATER) && says(f, /usage limits\b/) && !says(f, HOUR_WINDOW) && !says(f, /\b(?:plan|subscription|billing|upgrade|credits|period)\b/)
+        ? phrase(f, USAGE_LIMITS)
+        : undefined,
   },
   {
     id: "quota.wording",
@@ -250,6 +255,12 @@ export const RULES: readonly Rule[] = [
     code: "model_missing",
     why: "the message says the model is unknown, unsupported, unavailable to this account, or cannot be loaded",
     test: (f) => phrase(f, MODEL_WORDING),
+  },
+  {
+    id: "model.named-gone",
+    code: "model_missing",
+    why: "the message says this model does not exist or is not accessible",
+    test: (f) => (says(f, /temporar|try again|retry|right now|at the moment/) ? undefined : phrase(f, MODEL_NAMED_GONE)),
   },
 
   // ---- content filter (before auth: a refusal of the content may come as a 403 or "permission denied") --

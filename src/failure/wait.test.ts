@@ -94,6 +94,10 @@ describe("caps", () => {
     expect(f.action).toBe("fallback")
     const text = classifyFailure("5-hour usage limit reached for your plan, resets at 2020-05-15T15:00:00Z", { now: NOW })
     expect(`${text.action} ${text.code}`).toBe("fallback quota_exhausted")
+    // no window words: only the staleness of the reset keeps it from reading as "clears now"
+    const bare = classifyFailure("Usage limit reached. Resets at 2020-05-15T15:00:00Z", { now: NOW })
+    expect(bare.retryAfterMs).toBeUndefined()
+    expect(`${bare.action} ${bare.code}`).toBe("fallback quota_exhausted")
   })
 })
 

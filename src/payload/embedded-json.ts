@@ -22,10 +22,14 @@ export function parseEmbedded(text: string): unknown {
   if (typeof found === "number") return decodeWhole(trimmed.slice(start, found + 1))
   for (const closed of found) {
     const value = decodeWhole(closed)
-    if (value !== undefined) return value
+    // closed by us, so only read as an error body: an echo of a request cut inside a message is not one
+    if (value !== undefined) return looksLikeEnvelope(value) ? value : undefined
   }
   return undefined
 }
+
+const ENVELOPE_KEYS = ["error", "message", "code", "type", "status", "detail", "headers", "header", "errors", "msg"]
+const looksLikeEnvelope = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v) && ENVELOPE_KEYS.some((k) => k in v)
 
 /**
  * Where the bracket at `start` closes, skipping quoted strings ('...' and "..."), read by char codes (a body
@@ -39,7 +43,9 @@ function enclosed(s: string, start: number): number | string[] {
   if (typeof cut === "number") return cut
   // error bodies nest a few levels; a deep run of brackets is not one (and parsing it would cost its depth)
   if (!cut.closers.length || cut.deeper) return []
-  const body = cut.escapedEnd ? s.slice(start, -1) : s.slice(start)
+  let body = cut.escapedEnd ? s.slice(start, -1) : s.slice(start)
+  // a cut inside a \uXXXX escape leaves a fragment that no parser takes
+  if (cut.quote) body = body.replace(/\\u[0-9a-fA-F]{0,3}$/, "")
   const out = [body + (cut.quote ? String.fromCharCode(cut.quote) : "") + closing(cut.closers)]
   if (cut.comma > start) {
     // the brackets open at the last comma, found by a second scan (a copy of the stack at every comma costs more)

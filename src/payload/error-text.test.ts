@@ -34,6 +34,9 @@ describe("HTML error pages", () => {
     expect(htmlText("<p>one</p><style>x{}</style><p>two</p><script>y()</script><p>three</p>")).toBe("one two three")
     // a closing tag of the other kind does not end a block
     expect(htmlText("<p>a</p><style>x{}</script>still css</style><p>b</p>")).toBe("a b")
+    // a custom element named like a code block is visible text; a comment never opens a block
+    expect(htmlText("<p>a</p><script-loader>b</script-loader><p>c</p>")).toBe("a b c")
+    expect(htmlText("<p>a</p><!-- <script src=x.js> --><p>b</p><!-- cut")).toBe("a b")
   })
   test("a page becomes the message and its status is read from the title", () => {
     const f = extractErrorFacts("<html>\n<head><title>401 Authorization Required</title></head>\n<body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>")

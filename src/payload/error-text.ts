@@ -14,9 +14,8 @@ export function asciiQuotes(s: string): string {
 /** The title and visible text of an HTML page, whitespace collapsed (scripts and styles dropped). */
 export function htmlText(html: string): string {
   const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(html)?.[1]?.trim()
-  const body = withoutCode(html)
-    .replace(/<!--[\s\S]*?-->/g, " ")
-    .replace(/<[^>]{0,2000}>/g, " ")
+  const body = withoutCode(withoutComments(html))
+    .replace(/<[^<>]{0,2000}>/g, " ")
     .replace(/&nbsp;|&#160;/g, " ")
     .replace(/&amp;/g, "&")
     .replace(/&bull;|&middot;/g, "·")
@@ -26,7 +25,24 @@ export function htmlText(html: string): string {
   return title && !body.startsWith(title) ? `${title} · ${body}`.slice(0, MAX_HTML_TEXT) : body.slice(0, MAX_HTML_TEXT)
 }
 
-const CODE_OPEN = /<(script|style)\b/gi
+/** The page without its comments (first: a comment may hold an unclosed tag); an unclosed one runs to the end. */
+function withoutComments(html: string): string {
+  let at = html.indexOf("<!--")
+  if (at < 0) return html
+  const kept: string[] = []
+  let from = 0
+  while (at >= 0) {
+    kept.push(html.slice(from, at))
+    const end = html.indexOf("-->", at + 4)
+    if (end < 0) return kept.join(" ")
+    from = end + 3
+    at = html.indexOf("<!--", from)
+  }
+  kept.push(html.slice(from))
+  return kept.join(" ")
+}
+
+const CODE_OPEN = /<(script|style)(?=[\s/>])/gi
 const CODE_CLOSE = { script: /<\/script\s*>/gi, style: /<\/style\s*>/gi }
 /**
  * The page without its scripts and styles, in one pass: each block is skipped to its closing tag (an
