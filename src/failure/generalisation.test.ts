@@ -1,6 +1,6 @@
 // Rules added after measurements on unseen errors, each batch scored before its rules were written
 // (APIError form / bare message): "generalisation-1" 90.3 % / 82.3 %, "generalisation-2" 83.9 % / 75.8 %,
-// "generalisation-3" 86.9 % / 86.9 %. Each case is written from the provider's documented format or wording, in
+// "generalisation-3" 86.9 % / 86.9 %, "generalisation-4" 92.2 % / 89.1 %. Each case is written from the provider's documented format or wording, in
 // other words and with other models than the corpus rows, so a rule that only matched its one example fails here.
 import { describe, expect, test } from "bun:test"
 import { classifyFailure } from "./classify.ts"
@@ -186,4 +186,20 @@ describe("transient errors near the new wordings stay on the model (review of th
     expect(f.message).toContain("Too many requests")
     expect(f.action).toBe("retry")
   })
+})
+
+describe("generalisation-4: models a runtime or gateway cannot serve, regions, and request lists", () => {
+  run([
+    ["a local engine that cannot load, bare", "Error: unable to load the model qwen2.5-7b: out of memory", "fallback", "model_missing"],
+    ["a model that failed to start, as a 500", api(500, { error: { message: "Model phi-3-mini failed to start: backend exited with code 1" } }), "fallback", "model_missing"],
+    ["a model without tool calling", api(400, { error: { message: "mistral-small-legacy does not support tool calling", type: "invalid_request_error" } }), "fallback", "model_missing"],
+    ["a gateway group with no channel for the model (Chinese)", api(503, { error: { message: "分组 vip 下模型 claude-4 没有可用渠道", type: "new_api_error" } }), "fallback", "model_missing"],
+    ["a territory the provider does not serve", "Territory not supported for this service", "fallback", "auth"],
+    ["the region code alone", api(403, { error: { code: "unsupported_country_region_territory", message: "Request blocked." } }), "fallback", "auth"],
+    ["Baidu's error_msg: a QPS limit is a rate limit", JSON.stringify({ error_code: 18, error_msg: "Open api qps request limit reached" }), "retry", "rate_limited"],
+    ["Baidu's error_msg: a daily request limit moves on", JSON.stringify({ error_code: 17, error_msg: "Open api daily request limit reached" }), "fallback", "quota_exhausted"],
+    ["an error with a success status: the answer was cut, retry", api(200, { status: 200, body: {} }, "HTTP 200"), "retry", "server_error"],
+    ["a gateway's html-message field is read", JSON.stringify({ status: 200, body: { "html-message": "Network connection lost." } }), "retry", "network"],
+    ["'exceeded your current requests': a throttle, bare", "Upstream said: you exceeded your current requests cap", "retry", "rate_limited"],
+  ])
 })

@@ -432,6 +432,15 @@ export const RULES: readonly Rule[] = [
     why: "the provider asks for another try without saying what failed",
     test: (f) => phrase(f, RETRY_ASKED),
   },
+  {
+    // The HTTP exchange succeeded, yet the SDK or a gateway reports an error: the answer was cut or could not
+    // be read (a dropped stream, a gateway's own wrapper). Nothing says the model cannot serve.
+    id: "server.status-2xx",
+    code: "server_error",
+    action: "retry",
+    why: "the provider answered with a success status, but the answer could not be used",
+    test: (f) => status(f, (s) => s >= 200 && s < 300),
+  },
 ]
 
 /** Errors the host or SDK marked retryable, or that the host is retrying, that nothing above recognised. */

@@ -57,7 +57,7 @@ const MAX_KEYS = 64
 /** The longest message kept: failure/ shows at most a few hundred characters of it. */
 const MAX_MESSAGE = 2000
 
-const MESSAGE_KEYS = ["message", "msg", "detail", "error_description", "errorMessage", "error_message", "errorDescription", "title", "description"]
+const MESSAGE_KEYS = ["message", "msg", "detail", "error_description", "errorMessage", "error_message", "errorDescription", "error_msg", "errorMsg", "html-message", "title", "description"]
 const NEST_KEYS = ["error", "data", "cause", "body", "responseBody", "response", "details", "errors", "metadata", "raw", "info", "innererror", "inner_error", "error_details", "header"]
 const GENERIC_NAMES = new Set(["error", "object", ""])
 
