@@ -195,11 +195,38 @@ describe("generalisation-4: models a runtime or gateway cannot serve, regions, a
     ["a model without tool calling", api(400, { error: { message: "mistral-small-legacy does not support tool calling", type: "invalid_request_error" } }), "fallback", "model_missing"],
     ["a gateway group with no channel for the model (Chinese)", api(503, { error: { message: "分组 vip 下模型 claude-4 没有可用渠道", type: "new_api_error" } }), "fallback", "model_missing"],
     ["a territory the provider does not serve", "Territory not supported for this service", "fallback", "auth"],
-    ["the region code alone", api(403, { error: { code: "unsupported_country_region_territory", message: "Request blocked." } }), "fallback", "auth"],
+    ["the region code alone, in a 400", api(400, { error: { code: "unsupported_country_region_territory", message: "Request blocked." } }), "fallback", "auth"],
     ["Baidu's error_msg: a QPS limit is a rate limit", JSON.stringify({ error_code: 18, error_msg: "Open api qps request limit reached" }), "retry", "rate_limited"],
-    ["Baidu's error_msg: a daily request limit moves on", JSON.stringify({ error_code: 17, error_msg: "Open api daily request limit reached" }), "fallback", "quota_exhausted"],
-    ["an error with a success status: the answer was cut, retry", api(200, { status: 200, body: {} }, "HTTP 200"), "retry", "server_error"],
-    ["a gateway's html-message field is read", JSON.stringify({ status: 200, body: { "html-message": "Network connection lost." } }), "retry", "network"],
+    ["a trial's request limit is a quota, also in a 403", api(403, { error: { message: "Trial request limit reached for this API key" } }), "fallback", "quota_exhausted"],
+    ["an error with a success status that says nothing more: the answer was lost, retry", api(200, { status: 200, body: {} }, "HTTP 200"), "retry", "server_error"],
+    ["the AI SDK's 'Invalid JSON response' of a cut stream is retried", api(200, '{"id":"chatcmpl-1","choices":[{"delta":{"content":"He', "Invalid JSON response"), "retry", "server_error"],
     ["'exceeded your current requests': a throttle, bare", "Upstream said: you exceeded your current requests cap", "retry", "rate_limited"],
+  ])
+  test("message fields of other spellings are read as the message", () => {
+    const fields: Array<[string, string]> = [["error_msg", "Open api qps request limit reached"], ["errorMsg", "Rate limited"], ["html-message", "Network connection lost."]]
+    for (const [key, text] of fields)
+      expect(classifyFailure(JSON.stringify({ status: 200, body: { [key]: text } }), { now: NOW }).message).toBe(text)
+  })
+})
+
+describe("generalisation-4 reviewed: passing states and request problems stay where they were", () => {
+  run([
+    ["all channels rate-limited, try later (Chinese), 429", api(429, { error: { message: "当前所有渠道均已限流，无可用渠道，请稍后再试" } }), "retry"],
+    ["no channel for now, retry later (Chinese), 503", api(503, "暂时没有可用的渠道，请稍后重试"), "retry"],
+    ["a model that cannot load yet: another is still loading", api(503, "Could not load model qwen3:32b yet: another model is still loading. Try again shortly."), "retry"],
+    ["a server warming up", api(503, "Unable to load the model: server is warming up, try again in 30 seconds"), "retry"],
+    ["a registry of models that could not load", api(500, "could not load models from provider registry, please try again later"), "retry"],
+    ["a model config that could not load over the network", api(500, "Could not load the model config from cache, network error while fetching"), "retry"],
+    ["a model stream that failed to start", "ModelStreamErrorException: The model stream failed to start due to an internal error", "retry"],
+    ["a deployment that failed to start within a timeout", api(504, "Model deployment failed to start within timeout"), "retry"],
+    ["Baidu: a question over the length limit, sent with 200", api(200, { error_code: 336003, error_msg: "the max length of current question is 4800" }), "stop", "context_overflow"],
+    ["Baidu: sensitive words, sent with 200", api(200, { error_code: 336104, error_msg: "Input contains sensitive words, please rephrase" }), "stop", "content_filter"],
+    ["sensitive words in Chinese, sent with 200", api(200, { code: 200, msg: "输入内容包含敏感词" }), "stop", "content_filter"],
+    ["Baidu: an invalid access token, sent with 200", api(200, { error_code: 110, error_msg: "Access token invalid or no longer valid" }), "fallback", "auth"],
+    ["a balance that caps QPS is a payment problem", api(429, "Insufficient account balance; QPS limited to 1 until you recharge"), "fallback", "payment_required"],
+    ["an endpoint without tools is a request problem", api(400, "The /v1/completions endpoint does not support tools. Use /v1/chat/completions."), "stop"],
+    ["a response format without function calling is a request problem", api(400, "response_format json_object does not support function calling in the same request"), "stop"],
+    ["a 'region' parameter is a request problem", api(400, "The 'region' parameter is not supported on this endpoint"), "stop"],
+    ["a region down for maintenance is retried", api(503, "Requests to region us-east-1 are temporarily not supported due to maintenance. Please retry."), "retry"],
   ])
 })

@@ -26,6 +26,7 @@ import {
   INVALID_WORDING,
   LIMITED,
   LONG_WINDOW,
+  MODEL_CANNOT_SERVE,
   MODEL_FIELDS,
   MODEL_NAMED_GONE,
   MODEL_WORDING,
@@ -52,8 +53,10 @@ import {
   TIMEOUT_WORDING,
   SSE_STALL_WORDING,
   TOO_LARGE,
+  TRANSIENT_HINT,
   TRY_LATER,
   TRANSPORT,
+  UNREADABLE_RESPONSE,
   UNAVAILABLE_MARKERS,
   USAGE_LIMITS,
   requestExceedsLimit,
@@ -257,6 +260,15 @@ export const RULES: readonly Rule[] = [
     test: (f) => phrase(f, MODEL_WORDING),
   },
   {
+    id: "model.cannot-serve",
+    code: "model_missing",
+    why: "the runtime or gateway cannot serve this model: it cannot load or start it, or lacks tool calling, or has no channel for it",
+    test: (f) =>
+      says(f, TRANSIENT_HINT) || says(f, RATE_WORDING) || says(f, TIMEOUT_WORDING) || says(f, TRANSPORT) || (f.status !== undefined && [429, 502, 504].includes(f.status))
+        ? undefined
+        : phrase(f, MODEL_CANNOT_SERVE),
+  },
+  {
     id: "model.named-gone",
     code: "model_missing",
     why: "the message says this model does not exist or is not accessible",
@@ -419,6 +431,13 @@ export const RULES: readonly Rule[] = [
     test: (f) => phrase(f, TERMINATED),
   },
   {
+    id: "server.unreadable-response",
+    code: "server_error",
+    action: "retry",
+    why: "the provider's answer could not be read (cut or malformed): another try usually gets a whole one",
+    test: (f) => phrase(f, UNREADABLE_RESPONSE),
+  },
+  {
     id: "invalid.wording",
     code: "invalid_request",
     why: "the message says a parameter or the request is invalid",
@@ -433,15 +452,23 @@ export const RULES: readonly Rule[] = [
     test: (f) => phrase(f, RETRY_ASKED),
   },
   {
-    // The HTTP exchange succeeded, yet the SDK or a gateway reports an error: the answer was cut or could not
-    // be read (a dropped stream, a gateway's own wrapper). Nothing says the model cannot serve.
+    // The HTTP exchange succeeded and the error says nothing else: the answer was cut or lost on the way (a
+    // gateway's own wrapper). Some providers (Baidu) send every error with 200 and a message: those messages
+    // decide through the rules above, or stay unknown.
     id: "server.status-2xx",
     code: "server_error",
     action: "retry",
-    why: "the provider answered with a success status, but the answer could not be used",
-    test: (f) => status(f, (s) => s >= 200 && s < 300),
+    why: "the provider answered with a success status and the error says nothing more: the answer was lost on the way",
+    test: (f) => (f.status !== undefined && f.status >= 200 && f.status < 300 && saysOnlyStatus(f) ? status(f, () => true) : undefined),
   },
 ]
+
+/** The message is nothing but a status line ("HTTP 200", "200 OK") or an error name. */
+function saysOnlyStatus(f: Facts): boolean {
+  let rest = f.e.message.toLowerCase()
+  for (const m of f.markers) rest = rest.split(m).join(" ")
+  return !/[a-z\u0080-\uffff]/.test(rest.replace(/\bhttp(?:\/[\d.]+)?\b|\bstatus\b|\bok\b|\b\d{3}\b/g, " "))
+}
 
 /** Errors the host or SDK marked retryable, or that the host is retrying, that nothing above recognised. */
 export const RETRYABLE_UNKNOWN: Rule = {
