@@ -1,6 +1,7 @@
 // Rules added after measurements on unseen errors, each batch scored before its rules were written
 // (APIError form / bare message): "generalisation-1" 90.3 % / 82.3 %, "generalisation-2" 83.9 % / 75.8 %,
-// "generalisation-3" 86.9 % / 86.9 %, "generalisation-4" 92.2 % / 89.1 %. Each case is written from the provider's documented format or wording, in
+// "generalisation-3" 86.9 % / 86.9 %, "generalisation-4" 92.2 % / 89.1 %,
+// "generalisation-5" 92.6 % / 92.6 %. Each case is written from the provider's documented format or wording, in
 // other words and with other models than the corpus rows, so a rule that only matched its one example fails here.
 import { describe, expect, test } from "bun:test"
 import { classifyFailure } from "./classify.ts"
@@ -229,4 +230,20 @@ describe("generalisation-4 reviewed: passing states and request problems stay wh
     ["a 'region' parameter is a request problem", api(400, "The 'region' parameter is not supported on this endpoint"), "stop"],
     ["a region down for maintenance is retried", api(503, "Requests to region us-east-1 are temporarily not supported due to maintenance. Please retry."), "retry"],
   ])
+})
+
+describe("generalisation-5: daily limits in Chinese, degraded services, Bedrock's access steps", () => {
+  run([
+    ["a key's monthly limit used up (Chinese), typed as a rate limit", api(429, { error: { message: "令牌月限额已用完", type: "rate_limit_exceeded" } }), "fallback", "quota_exhausted"],
+    ["a degraded inference function, bare", "The inference function is DEGRADED and cannot serve requests", "retry", "overloaded"],
+    ["a degraded service in a 400 that names a short reset", api(400, { status: 400, title: "Bad Request", detail: "Function 'f-12': DEGRADED, cannot be invoked. Reset after 20s" }), "retry", "overloaded"],
+    ["a 400 that says overloaded but names no reset stays the request's fault", api(400, { error: { message: "Payload overloaded with tools: 300 is too many", type: "invalid_request_error" } }), "stop"],
+    ["Bedrock's use-case form not filled in", "Please complete the use case form before accessing Claude models on Bedrock.", "fallback", "auth"],
+    ["a model id Bedrock cannot resolve", "Could not resolve the model from the given identifier 'anthropic.claude-x'", "fallback", "model_missing"],
+  ])
+  test("an exception named ResourceNotFound is not Node's ENOTFOUND", () => {
+    const f = classifyFailure("ResourceNotFoundException: requested resource is missing", { now: NOW })
+    expect(f.rule).not.toBe("network.wording")
+    expect(f.action).toBe("stop")
+  })
 })

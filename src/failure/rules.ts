@@ -325,8 +325,10 @@ export const RULES: readonly Rule[] = [
   {
     id: "overloaded.wording",
     code: "overloaded",
-    why: "the message says the provider is overloaded, busy, at capacity or still loading the model",
-    test: (f) => (clientStatus(f) ? undefined : phrase(f, OVERLOADED_WORDING)),
+    why: "the message says the provider is overloaded, busy, degraded, at capacity or still loading the model",
+    // A 4xx is the request's fault, unless the provider also says when to come back (NVIDIA's 400 "DEGRADED
+    // function cannot be invoked (reset after 27s)"): then it is a passing state of the service.
+    test: (f) => (clientStatus(f) && !f.wait.stated ? undefined : phrase(f, OVERLOADED_WORDING)),
   },
   {
     id: "server.wording",
