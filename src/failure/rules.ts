@@ -375,10 +375,10 @@ export const RULES: readonly Rule[] = [
   {
     id: "model.status",
     code: "model_missing",
-    why: "HTTP 404 or 410 (or a not-found error about the model): the model, or the provider's endpoint for it, is not there",
+    why: "HTTP 404, 405 or 410 (or a not-found error about the model): the model, or the provider's endpoint for it, is not there",
     test: (f) =>
       either(
-        () => status(f, (s) => s === 404 || s === 410),
+        () => status(f, (s) => s === 404 || s === 405 || s === 410),
         () => (field(f, NOT_FOUND_MARKERS) && says(f, /model/) ? field(f, NOT_FOUND_MARKERS) : undefined),
       ),
   },

@@ -106,11 +106,11 @@ function fromHints(f: ErrorFacts, now: number): Wait | undefined {
 // Phrases after which providers name a wait or a reset. Resets say when a quota comes back (so they set
 // resetAt); retries only say when to try again. Group 1: a reset word; 2: a retry word; 3: its preposition;
 // 4: a field written into text ("resets_in_seconds": 13872, reset_at=...); the last form is Claude's
-// "usage limit reached|<epoch seconds>".
+// "usage limit reached|<epoch seconds>". "Provider requested 1800000ms wait" counts as a retry word.
 const ANCHOR =
-  /(?:\b(resets?|renews?|refresh(?:es)?|replenish(?:es)?|regain access|available again)|\b(retry|retrying|try again|wait))\s+(at|on|in|after|until|for)?\s*(?:about\s+|approximately\s+|~\s*)?|\bresets?[_-](at|in(?:[_-]seconds)?|after)["']?\s*[:=]\s*["']?|\blimit reached\s*\|\s*/g
+  /(?:\b(resets?|renews?|refresh(?:es)?|replenish(?:es)?|regain access|available again)|\b(retry|retrying|try again|wait|requested(?=\s+\d[\d.]*\s*(?:ms|s|sec|seconds?|m|min|minutes?|h|hours?)\s+(?:wait|delay)\b)))\s+(at|on|in|after|until|for)?\s*(?:about\s+|approximately\s+|~\s*)?|\bresets?[_-](at|in(?:[_-]seconds)?|after)["']?\s*[:=]\s*["']?|\blimit reached\s*\|\s*/g
 
-const ANCHOR_WORDS = wording(ANCHOR, ["reset", "renew", "refresh", "replenish", "regain access", "available again", "retry", "try again", "wait", "limit reached"])
+const ANCHOR_WORDS = wording(ANCHOR, ["reset", "renew", "refresh", "replenish", "regain access", "available again", "retry", "try again", "wait", "requested", "limit reached"])
 
 /** The first wait or reset named in the (lower-cased) text; `open` (evidence.ts openWordings) skips the scan when no anchor word occurs. */
 export function waitInText(text: string, now: number, open?: Uint8Array): Wait | undefined {
