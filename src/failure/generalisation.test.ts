@@ -237,7 +237,9 @@ describe("generalisation-5: daily limits in Chinese, degraded services, Bedrock'
   run([
     ["a key's monthly limit used up (Chinese), typed as a rate limit", api(429, { error: { message: "令牌月限额已用完", type: "rate_limit_exceeded" } }), "fallback", "quota_exhausted"],
     ["a degraded inference function, bare", "The inference function is DEGRADED and cannot serve requests", "retry", "overloaded"],
-    ["a degraded service in a 400 that names a short reset", api(400, { status: 400, title: "Bad Request", detail: "Function 'f-12': DEGRADED, cannot be invoked. Reset after 20s" }), "retry", "overloaded"],
+    ["a degraded service in a 400 that names a short reset", api(400, { status: 400, title: "Bad Request", detail: "Function 'f-12': DEGRADED function cannot be invoked. Reset after 20s" }), "retry", "overloaded"],
+    ["the same 400 with no time to come back moves on", api(400, { status: 400, title: "Bad Request", detail: "Function 'f-12': DEGRADED function cannot be invoked" }), "fallback", "model_missing"],
+    ["a 503 that says the service is degraded is an overload", api(503, { error: { message: "The service is degraded at the moment" } }), "retry"],
     ["a 400 that says overloaded but names no reset stays the request's fault", api(400, { error: { message: "Payload overloaded with tools: 300 is too many", type: "invalid_request_error" } }), "stop"],
     ["Bedrock's use-case form not filled in", "Please complete the use case form before accessing Claude models on Bedrock.", "fallback", "auth"],
     ["a model id Bedrock cannot resolve", "Could not resolve the model from the given identifier 'anthropic.claude-x'", "fallback", "model_missing"],
@@ -261,4 +263,20 @@ describe("generalisation-6: shapes OpenCode users meet", () => {
     ["a malformed function call in the model's answer is a glitch", "Candidate finished with reason MALFORMED_FUNCTION_CALL", "retry"],
     ["a high volume of traffic, bare", "The model is experiencing a high volume of traffic right now", "retry", "overloaded"],
   ])
+})
+
+describe("generalisation-5 reviewed: day words, DNS names and request-side parse errors", () => {
+  const withWait = (status: number, body: unknown, seconds: number) => ({ name: "APIError", data: { statusCode: status, message: "x", isRetryable: status === 429, responseHeaders: { "retry-after": String(seconds) }, responseBody: JSON.stringify(body) } })
+  run([
+    ["a per-second throttle that mentions today's call count (Chinese)", withWait(429, { message: "请求过于频繁，请5秒后重试（今日已调用 1200 次）", type: "rate_limit_error" }, 5), "retry", "rate_limited"],
+    ["a per-minute limit that says when the day resets", withWait(429, { error: { message: "Rate limit reached for requests per minute (RPM: 60). 每日 00:00 重置" } }, 2), "retry"],
+    ["a concurrency cap in Chinese", api(429, { message: "并发限额已超出，请稍后重试" }), "retry", "rate_limited"],
+    ["a per-minute cap in Chinese", "每分钟请求限额超出，请稍后再试", "retry", "rate_limited"],
+    ["a host name that could not be resolved", "getaddrinfo ENOTFOUND: could not resolve models.inference.ai.azure.com", "retry", "network"],
+    ["an overloaded tools array in a 400 with a Retry-After is still the request's fault", withWait(400, { error: { message: "'tools' array overloaded: too many definitions", type: "invalid_request_error" } }, 5), "stop"],
+    ["a request-side schema that failed to parse", api(400, { error: { message: "Failed to parse the response_format JSON schema" } }), "stop"],
+    ["a retry offered only with another model is not a passing state", api(400, { error: { message: "gpt-x-mini does not support tools. Please retry with a model that supports tool calling." } }), "fallback", "model_missing"],
+    ["a broken pipe is a network failure, a pipeline word is not", "write EPIPE", "retry", "network"],
+  ])
+  test("'recipe' does not read as EPIPE", () => expect(classifyFailure("recipe pipeline missing", { now: NOW }).rule).not.toBe("network.wording"))
 })

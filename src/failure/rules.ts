@@ -20,6 +20,7 @@ import {
   AUTH_WORDING,
   CONTENT_FIELDS,
   CONTENT_WORDING,
+  DEGRADED,
   GENERIC_SERVER,
   HOUR_WINDOW,
   INVALID_MARKERS,
@@ -269,6 +270,14 @@ export const RULES: readonly Rule[] = [
         : phrase(f, MODEL_CANNOT_SERVE),
   },
   {
+    // NVIDIA answers a call to an unhealthy model function with a 400; with no time to come back, it is
+    // another model's turn (with one, overloaded.wording retries; a 5xx that says degraded is an overload).
+    id: "model.degraded",
+    code: "model_missing",
+    why: "the provider says this model's service is degraded and names no time it will be back",
+    test: (f) => (clientStatus(f) && !degradedBriefly(f) ? phrase(f, DEGRADED) : undefined),
+  },
+  {
     id: "model.named-gone",
     code: "model_missing",
     why: "the message says this model does not exist or is not accessible",
@@ -326,9 +335,9 @@ export const RULES: readonly Rule[] = [
     id: "overloaded.wording",
     code: "overloaded",
     why: "the message says the provider is overloaded, busy, degraded, at capacity or still loading the model",
-    // A 4xx is the request's fault, unless the provider also says when to come back (NVIDIA's 400 "DEGRADED
-    // function cannot be invoked (reset after 27s)"): then it is a passing state of the service.
-    test: (f) => (clientStatus(f) && !f.wait.stated ? undefined : phrase(f, OVERLOADED_WORDING)),
+    // A 4xx is the request's fault, unless it says the service is degraded and when it comes back (NVIDIA's
+    // 400 "DEGRADED function cannot be invoked (reset after 27s)"): then it is a passing state of the service.
+    test: (f) => (clientStatus(f) ? (degradedBriefly(f) ? phrase(f, DEGRADED) : undefined) : phrase(f, OVERLOADED_WORDING)),
   },
   {
     id: "server.wording",
@@ -464,6 +473,9 @@ export const RULES: readonly Rule[] = [
     test: (f) => (f.status !== undefined && f.status >= 200 && f.status < 300 && saysOnlyStatus(f) ? status(f, () => true) : undefined),
   },
 ]
+
+/** A degraded service that names a short time to come back. */
+const degradedBriefly = (f: Facts) => says(f, DEGRADED) && f.wait.stated === true && f.wait.retryAfterMs !== undefined && f.wait.retryAfterMs <= f.longWaitMs
 
 /** The message is nothing but a status line ("HTTP 200", "200 OK") or an error name. */
 function saysOnlyStatus(f: Facts): boolean {
