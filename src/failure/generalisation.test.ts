@@ -258,6 +258,8 @@ describe("generalisation-6: shapes OpenCode users meet", () => {
     ["a free tier that only works inside one client, as a 400", api(400, { error: { message: "This free tier can only be used from within the official app" } }), "fallback", "auth"],
     ["a plan only available to some clients, as a 405", api(405, { error: "The Pro plan is currently only available for IDE plugins" }), "fallback"],
     ["a bare 405: the endpoint does not take this request", "HTTP 405", "fallback", "model_missing"],
+    ["'only available to some users' under load is an overload, not a plan limit", api(503, { error: { message: "Service is currently only available to a limited set of users due to high load, try again later" } }), "retry"],
+    ["a parameter that 'can only be used with' some models is the request's fault", api(400, { error: { message: "This parameter can only be used with vision models" } }), "stop"],
     ["an expired sign-in", "Error: Copilot sign-in session has expired", "fallback", "auth"],
     ["authentication expired", "Error: Kimi authentication expired, please log in again", "fallback", "auth"],
     ["a malformed function call in the model's answer is a glitch", "Candidate finished with reason MALFORMED_FUNCTION_CALL", "retry"],
