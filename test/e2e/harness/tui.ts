@@ -37,7 +37,13 @@ export async function startTui(o: HostOptions & { cols?: number; rows?: number; 
   const r = spawnSync("tmux", ["new-session", "-d", "-s", name, "-x", String(o.cols ?? 160), "-y", String(o.rows ?? 45), ...envArgs, "-c", project, OPENCODE_BIN, "--port", String(port)])
   if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr?.toString()}`)
   const screen = () => spawnSync("tmux", ["capture-pane", "-p", "-t", name]).stdout?.toString() ?? ""
-  const kill = () => spawnSync("tmux", ["kill-session", "-t", name])
+  // The TUI is the pane's own process (and leads its process group). Killing the tmux session alone can leave
+  // it running without a terminal, spinning a core for as long as the machine lives: end it ourselves.
+  const pid = Number(spawnSync("tmux", ["list-panes", "-t", name, "-F", "#{pane_pid}"]).stdout?.toString().trim().split("\n")[0]) || undefined
+  const kill = async () => {
+    spawnSync("tmux", ["kill-session", "-t", name])
+    if (pid) await endProcessGroup(pid)
+  }
   const url = `http://127.0.0.1:${port}`
   // The TUI's server listens once the TUI has started; the first draw can take seconds on a cold, loaded machine.
   const deadline = Date.now() + 90_000
@@ -46,7 +52,7 @@ export async function startTui(o: HostOptions & { cols?: number; rows?: number; 
     if (up) break
     if (Date.now() > deadline) {
       const last = screen()
-      kill()
+      await kill()
       throw new Error(`the TUI's server did not answer within 90 s; screen:\n${last}`)
     }
     await Bun.sleep(250)
@@ -59,9 +65,7 @@ export async function startTui(o: HostOptions & { cols?: number; rows?: number; 
     startedAt: started,
     log: () => "",
     keepSandbox: !!o.sandbox,
-    stopProcess: async () => {
-      kill()
-    },
+    stopProcess: kill,
   })
   const frames: string[] = []
   let recorder: ReturnType<typeof setInterval> | undefined
@@ -108,6 +112,32 @@ export async function startTui(o: HostOptions & { cols?: number; rows?: number; 
   }
   await tui.waitForScreen((s) => s.includes("Ask anything"), 90_000, "the prompt box")
   return tui
+}
+
+/** SIGTERM to the process group (or the process), then SIGKILL if it is still there after 5 s. */
+async function endProcessGroup(pid: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig)
+    } catch {
+      try {
+        process.kill(pid, sig)
+      } catch {
+        // already gone
+      }
+    }
+  }
+  const alive = () => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  signal("SIGTERM")
+  for (const end = Date.now() + 5_000; alive() && Date.now() < end; ) await Bun.sleep(100)
+  if (alive()) signal("SIGKILL")
 }
 
 /** How many times `needle` occurs in `screen`. */
