@@ -264,10 +264,12 @@ export const RULES: readonly Rule[] = [
     id: "model.cannot-serve",
     code: "model_missing",
     why: "the runtime or gateway cannot serve this model: it cannot load or start it, or lacks tool calling, or has no channel for it",
-    test: (f) =>
-      says(f, TRANSIENT_HINT) || says(f, RATE_WORDING) || says(f, TIMEOUT_WORDING) || says(f, TRANSPORT) || (f.status !== undefined && [429, 502, 504].includes(f.status))
-        ? undefined
-        : phrase(f, MODEL_CANNOT_SERVE),
+    test: (f) => {
+      // the phrase first: it is rare, and the guards read the text again
+      const hit = phrase(f, MODEL_CANNOT_SERVE)
+      const passing = () => says(f, TRANSIENT_HINT) || says(f, RATE_WORDING) || says(f, TIMEOUT_WORDING) || says(f, TRANSPORT) || (f.status !== undefined && [429, 502, 504].includes(f.status))
+      return hit && !passing() ? hit : undefined
+    },
   },
   {
     // NVIDIA answers a call to an unhealthy model function with a 400; with no time to come back, it is
@@ -281,7 +283,10 @@ export const RULES: readonly Rule[] = [
     id: "model.named-gone",
     code: "model_missing",
     why: "the message says this model does not exist or is not accessible",
-    test: (f) => (says(f, /temporar|try again|retry|right now|at the moment/) ? undefined : phrase(f, MODEL_NAMED_GONE)),
+    test: (f) => {
+      const hit = phrase(f, MODEL_NAMED_GONE)
+      return hit && !says(f, /temporar|try again|retry|right now|at the moment/) ? hit : undefined
+    },
   },
 
   // ---- content filter (before auth: a refusal of the content may come as a 403 or "permission denied") --
